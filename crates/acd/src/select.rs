@@ -1,0 +1,420 @@
+//! Matching: which ready agent takes a contact, which waiting contact an
+//! agent takes.
+//!
+//! Key types: [`Pool`] (available agents of one queue and qualification
+//! tier, ordered by the queue's [`SelectionPolicy`] through a [`PoolKey`])
+//! and the two dispatchers on [`Engine`]: `dispatch_contact` (a contact
+//! became routable: compare ready agents) and `dispatch_agent` (an agent
+//! became available: compare waiting contacts). Each has an indexed and a
+//! scanning implementation that must decide identically.
+
+use std::collections::BTreeSet;
+
+use crate::config::SelectionPolicy;
+use crate::engine::{Engine, Phase, Reach, Selector};
+use crate::model::{AgentId, ContactId};
+use crate::record::{Decision, Route, Trigger};
+use crate::waiting::Head;
+
+/// Order of agents within a pool: smaller is chosen first.
+pub(crate) type PoolKey = (u64, u64, AgentId);
+
+/// Available agents of one queue qualified from one relaxation step.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Pool {
+    set: BTreeSet<(PoolKey, usize)>,
+}
+
+impl Pool {
+    fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    /// The agent the policy picks; round robin starts after `cursor`.
+    fn best(&self, policy: SelectionPolicy, cursor: Option<AgentId>) -> Option<(PoolKey, usize)> {
+        match (policy, cursor) {
+            (SelectionPolicy::RoundRobin, Some(AgentId(last))) if last < u32::MAX => self
+                .set
+                .range(((0, 0, AgentId(last + 1)), 0)..)
+                .next()
+                .or_else(|| self.set.first())
+                .copied(),
+            _ => self.set.first().copied(),
+        }
+    }
+}
+
+/// Rank of a pool key across the pools of one queue: round robin ranks
+/// agents after the cursor before those that wrap around.
+fn rank(policy: SelectionPolicy, cursor: Option<AgentId>, key: PoolKey) -> PoolKey {
+    match policy {
+        SelectionPolicy::RoundRobin => {
+            let wrapped = cursor.is_some_and(|c| key.2 <= c);
+            (u64::from(wrapped), 0, key.2)
+        }
+        _ => key,
+    }
+}
+
+/// An agent found for a contact.
+struct AgentPick {
+    agent: usize,
+    route: Route,
+    policy: SelectionPolicy,
+    alternatives: usize,
+    /// The queue whose round-robin cursor moves.
+    cursor_queue: usize,
+}
+
+/// A contact found for an agent.
+struct ContactPick {
+    head: Head,
+    reach: Reach,
+    alternatives: usize,
+}
+
+impl Engine {
+    /// Position of agent `a` in the pools of queue `q`.
+    fn pool_key(&self, a: usize, q: usize) -> PoolKey {
+        let agent = &self.agents[a];
+        let queue = &self.queues[q];
+        let idle = agent.idle_since.as_millis();
+        match queue.cfg.selection {
+            SelectionPolicy::LongestIdle => (idle, 0, agent.cfg.id),
+            SelectionPolicy::MostSkilled => {
+                let score: u64 = queue
+                    .cfg
+                    .requirements
+                    .iter()
+                    .map(|r| agent.cfg.level(r.skill).map_or(0, |l| u64::from(l.get())))
+                    .sum();
+                (u64::MAX - score, idle, agent.cfg.id)
+            }
+            SelectionPolicy::FewestContacts => {
+                (u64::from(agent.contacts_today), idle, agent.cfg.id)
+            }
+            SelectionPolicy::RoundRobin => (0, 0, agent.cfg.id),
+        }
+    }
+
+    /// Puts an available agent into the pools of the queues it qualifies for.
+    pub(crate) fn pool_in(&mut self, a: usize) {
+        if self.selector != Selector::Indexed {
+            return;
+        }
+        let entries: Vec<(usize, u8, PoolKey)> = self.agents[a]
+            .memberships
+            .iter()
+            .map(|m| (m.queue, m.tier, self.pool_key(a, m.queue)))
+            .collect();
+        for &(q, tier, key) in &entries {
+            self.queues[q].pools[usize::from(tier)].set.insert((key, a));
+        }
+        self.agents[a].pooled = entries;
+    }
+
+    /// Takes an agent out of every pool.
+    pub(crate) fn pool_out(&mut self, a: usize) {
+        for (q, tier, key) in std::mem::take(&mut self.agents[a].pooled) {
+            self.queues[q].pools[usize::from(tier)]
+                .set
+                .remove(&(key, a));
+        }
+    }
+
+    fn profile_priority(&self, a: usize, q: usize) -> u8 {
+        self.agents[a]
+            .memberships
+            .iter()
+            .find(|m| m.queue == q)
+            .map_or(0, |m| m.priority)
+    }
+
+    /// A contact became routable: offer it to the best eligible ready agent.
+    pub(crate) fn dispatch_contact(&mut self, id: ContactId) {
+        let Some(c) = self.contacts.get(&id) else {
+            return;
+        };
+        if c.phase != Phase::Queued {
+            return;
+        }
+        let queue = &self.queues[c.queue];
+        let waited = self.now.since(c.since);
+        let effective = queue.rules.effective_priority(c.record.priority, waited);
+        let (step, pick) = match c.for_agent {
+            Some(a) => (
+                0,
+                self.agents[a].available.then_some(AgentPick {
+                    agent: a,
+                    route: Route::Personal,
+                    policy: queue.cfg.selection,
+                    alternatives: 1,
+                    cursor_queue: c.queue,
+                }),
+            ),
+            None => {
+                let step = queue.rules.step(waited);
+                let pick = match self.selector {
+                    Selector::Indexed => self.pick_agent_indexed(c.queue, step),
+                    Selector::Scan => self.pick_agent_scan(c.queue, step),
+                };
+                (step, pick)
+            }
+        };
+        if let Some(pick) = pick {
+            let decision = Decision {
+                trigger: Trigger::Contact,
+                route: pick.route,
+                policy: pick.policy,
+                step,
+                effective_priority: effective,
+                waited,
+                agent_idle: self.now.since(self.agents[pick.agent].idle_since),
+                alternatives: u32::try_from(pick.alternatives).unwrap_or(u32::MAX),
+            };
+            self.offer(id, pick.agent, decision, pick.cursor_queue);
+        }
+    }
+
+    fn pick_agent_indexed(&self, q: usize, step: u8) -> Option<AgentPick> {
+        let queue = &self.queues[q];
+        let (policy, cursor) = (queue.cfg.selection, queue.rr_cursor);
+        let top = usize::from(step).min(queue.pools.len() - 1);
+        let mut best: Option<(PoolKey, usize, u8)> = None;
+        let mut alternatives = 0;
+        for (tier, pool) in queue.pools[..=top].iter().enumerate() {
+            alternatives += pool.len();
+            if let Some((key, a)) = pool.best(policy, cursor) {
+                let r = rank(policy, cursor, key);
+                if best.is_none_or(|(b, _, _)| r < b) {
+                    best = Some((r, a, tier as u8));
+                }
+            }
+        }
+        if let Some((_, a, tier)) = best {
+            return Some(AgentPick {
+                agent: a,
+                route: Route::Queue {
+                    queue: queue.cfg.id,
+                    tier,
+                    profile_priority: self.profile_priority(a, q),
+                },
+                policy,
+                alternatives,
+                cursor_queue: q,
+            });
+        }
+        for &b in queue.lent[1..=top].iter().flatten() {
+            let lender = &self.queues[b];
+            if let Some((_, a)) = lender.pools[0].best(lender.cfg.selection, lender.rr_cursor) {
+                return Some(self.borrowed_pick(q, b, a, lender.pools[0].len()));
+            }
+        }
+        None
+    }
+
+    fn pick_agent_scan(&self, q: usize, step: u8) -> Option<AgentPick> {
+        let queue = &self.queues[q];
+        let top = usize::from(step).min(queue.pools.len() - 1);
+        let eligible = |queue_ix: usize, max_tier: u8| {
+            let lender = &self.queues[queue_ix];
+            let (policy, cursor) = (lender.cfg.selection, lender.rr_cursor);
+            let mut best: Option<(PoolKey, usize, u8)> = None;
+            let mut count = 0;
+            for (a, agent) in self.agents.iter().enumerate() {
+                if !agent.available {
+                    continue;
+                }
+                let Some(m) = agent
+                    .memberships
+                    .iter()
+                    .find(|m| m.queue == queue_ix && m.tier <= max_tier)
+                else {
+                    continue;
+                };
+                count += 1;
+                let r = rank(policy, cursor, self.pool_key(a, queue_ix));
+                if best.is_none_or(|(b, _, _)| r < b) {
+                    best = Some((r, a, m.tier));
+                }
+            }
+            best.map(|(_, a, tier)| (a, tier, count))
+        };
+        if let Some((a, tier, count)) = eligible(q, top as u8) {
+            return Some(AgentPick {
+                agent: a,
+                route: Route::Queue {
+                    queue: queue.cfg.id,
+                    tier,
+                    profile_priority: self.profile_priority(a, q),
+                },
+                policy: queue.cfg.selection,
+                alternatives: count,
+                cursor_queue: q,
+            });
+        }
+        for &b in queue.lent[1..=top].iter().flatten() {
+            if let Some((a, _, count)) = eligible(b, 0) {
+                return Some(self.borrowed_pick(q, b, a, count));
+            }
+        }
+        None
+    }
+
+    fn borrowed_pick(&self, q: usize, b: usize, a: usize, alternatives: usize) -> AgentPick {
+        AgentPick {
+            agent: a,
+            route: Route::Borrowed {
+                queue: self.queues[q].cfg.id,
+                from: self.queues[b].cfg.id,
+                profile_priority: self.profile_priority(a, b),
+            },
+            policy: self.queues[b].cfg.selection,
+            alternatives,
+            cursor_queue: b,
+        }
+    }
+
+    /// An agent became available: offer it the best contact it may take.
+    pub(crate) fn dispatch_agent(&mut self, a: usize) {
+        let agent = &self.agents[a];
+        if !agent.available {
+            return;
+        }
+        let agent_idle = self.now.since(agent.idle_since);
+        if let Some(&(since, id)) = agent.personal.first() {
+            let c = &self.contacts[&id];
+            let queue = &self.queues[c.queue];
+            let waited = self.now.since(since);
+            let decision = Decision {
+                trigger: Trigger::Agent,
+                route: Route::Personal,
+                policy: queue.cfg.selection,
+                step: 0,
+                effective_priority: queue.rules.effective_priority(c.record.priority, waited),
+                waited,
+                agent_idle,
+                alternatives: 1,
+            };
+            self.offer(id, a, decision, c.queue);
+            return;
+        }
+        let pick = match self.selector {
+            Selector::Indexed => self.pick_contact_indexed(a),
+            Selector::Scan => self.pick_contact_scan(a),
+        };
+        let Some(ContactPick {
+            head,
+            reach,
+            alternatives,
+        }) = pick
+        else {
+            return;
+        };
+        let queue_id = self.queues[reach.queue].cfg.id;
+        let (route, served) = match reach.lent_from {
+            None => (
+                Route::Queue {
+                    queue: queue_id,
+                    tier: reach.min_step,
+                    profile_priority: reach.priority,
+                },
+                reach.queue,
+            ),
+            Some(b) => (
+                Route::Borrowed {
+                    queue: queue_id,
+                    from: self.queues[b].cfg.id,
+                    profile_priority: reach.priority,
+                },
+                b,
+            ),
+        };
+        let decision = Decision {
+            trigger: Trigger::Agent,
+            route,
+            policy: self.queues[served].cfg.selection,
+            step: head.step,
+            effective_priority: head.effective,
+            waited: self.now.since(head.since),
+            agent_idle,
+            alternatives: u32::try_from(alternatives).unwrap_or(u32::MAX),
+        };
+        self.offer(head.contact, a, decision, served);
+    }
+
+    fn pick_contact_indexed(&self, a: usize) -> Option<ContactPick> {
+        let mut best: Option<ContactPick> = None;
+        let mut alternatives = 0;
+        for &reach in &self.agents[a].reach {
+            let queue = &self.queues[reach.queue];
+            let Some(head) = queue.waiting.best(&queue.rules, self.now, reach.min_step) else {
+                continue;
+            };
+            alternatives += 1;
+            if best
+                .as_ref()
+                .is_none_or(|b| contact_rank(&head, &reach) < contact_rank(&b.head, &b.reach))
+            {
+                best = Some(ContactPick {
+                    head,
+                    reach,
+                    alternatives: 0,
+                });
+            }
+        }
+        best.map(|pick| ContactPick {
+            alternatives,
+            ..pick
+        })
+    }
+
+    fn pick_contact_scan(&self, a: usize) -> Option<ContactPick> {
+        let agent = &self.agents[a];
+        let mut best: Option<ContactPick> = None;
+        let mut queues_with_contacts = Vec::new();
+        for (&id, c) in &self.contacts {
+            if c.phase != Phase::Queued || c.for_agent.is_some() {
+                continue;
+            }
+            let Some(&reach) = agent.reach.iter().find(|r| r.queue == c.queue) else {
+                continue;
+            };
+            let queue = &self.queues[c.queue];
+            let waited = self.now.since(c.since);
+            let step = queue.rules.step(waited);
+            if step < reach.min_step {
+                continue;
+            }
+            queues_with_contacts.push(c.queue);
+            let head = Head {
+                effective: queue.rules.effective_priority(c.record.priority, waited),
+                since: c.since,
+                contact: id,
+                step,
+            };
+            if best
+                .as_ref()
+                .is_none_or(|b| contact_rank(&head, &reach) < contact_rank(&b.head, &b.reach))
+            {
+                best = Some(ContactPick {
+                    head,
+                    reach,
+                    alternatives: 0,
+                });
+            }
+        }
+        queues_with_contacts.sort_unstable();
+        queues_with_contacts.dedup();
+        best.map(|pick| ContactPick {
+            alternatives: queues_with_contacts.len(),
+            ..pick
+        })
+    }
+}
+
+/// An agent takes contacts from its own queues before borrowed ones, then by
+/// its profile priority, then by the contacts' effective priority and wait.
+fn contact_rank(head: &Head, reach: &Reach) -> (bool, u8, impl Ord) {
+    (reach.lent_from.is_some(), reach.priority, head.rank())
+}
