@@ -1198,9 +1198,20 @@ impl Engine {
     }
 
     fn repool_all(&mut self) {
+        self.unpool_all();
+        self.pool_available();
+    }
+
+    fn unpool_all(&mut self) {
+        for a in 0..self.agents.len() {
+            self.pool_out(a);
+        }
+    }
+
+    /// Pools every available agent and asks for a match for each.
+    fn pool_available(&mut self) {
         for a in 0..self.agents.len() {
             if self.agents[a].available {
-                self.pool_out(a);
                 self.pool_in(a);
                 self.pending_agents.push_back(a);
             }
@@ -1235,6 +1246,10 @@ impl Engine {
             }
         }
         self.emit(RecordKind::ConfigChanged(Box::new(change.clone())));
+        // Pools are keyed by the old tiers: empty them before anything moves.
+        self.unpool_all();
+        let mut restart_queue = None;
+        let mut refresh = None;
         match change {
             ConfigChange::UpsertSkill(skill) => {
                 self.skills.insert(skill.id, skill);
@@ -1245,47 +1260,46 @@ impl Engine {
             ConfigChange::UpsertOutcome(outcome) => {
                 self.outcomes.insert(outcome.code, outcome.success);
             }
-            ConfigChange::UpsertQueue(q) => {
-                let id = q.id;
-                let ix = match self.queue_ix.get(&id) {
-                    Some(&ix) => {
-                        let old = std::mem::replace(&mut self.queues[ix], Queue::new(q));
-                        self.queues[ix].waiting = old.waiting;
-                        self.queues[ix].aht = old.aht;
-                        self.queues[ix].rr_cursor = old.rr_cursor;
-                        ix
-                    }
-                    None => {
-                        self.queue_ix.insert(id, self.queues.len());
-                        self.queues.push(Queue::new(q));
-                        self.queues.len() - 1
-                    }
-                };
-                self.rebuild_routing();
-                // The queue's timetable changed: restart its contacts' timers.
-                let waiting: Vec<ContactId> =
-                    self.queues[ix].waiting.iter().map(|(_, _, c)| c).collect();
-                for contact in waiting {
-                    self.dequeue(contact);
-                    self.enqueue(contact);
+            ConfigChange::UpsertQueue(q) => match self.queue_ix.get(&q.id) {
+                Some(&ix) => {
+                    let old = std::mem::replace(&mut self.queues[ix], Queue::new(q));
+                    self.queues[ix].waiting = old.waiting;
+                    self.queues[ix].aht = old.aht;
+                    self.queues[ix].rr_cursor = old.rr_cursor;
+                    restart_queue = Some(ix);
                 }
-            }
+                None => {
+                    self.queue_ix.insert(q.id, self.queues.len());
+                    self.queues.push(Queue::new(q));
+                }
+            },
             ConfigChange::UpsertAgent(cfg) => match self.agent_ix.get(&cfg.id) {
                 Some(&ix) => {
                     self.agents[ix].cfg = cfg;
-                    self.rebuild_routing();
-                    self.refresh_agent(ix);
+                    refresh = Some(ix);
                 }
                 None => {
                     self.agent_ix.insert(cfg.id, self.agents.len());
                     self.agents.push(Agent::new(cfg));
-                    self.rebuild_routing();
                 }
             },
             ConfigChange::SetAgentSkills { agent, skills } => {
                 let ix = self.agent_ix[&agent];
                 self.agents[ix].cfg.skills = skills;
-                self.rebuild_routing();
+            }
+        }
+        self.rebuild_routing();
+        if let Some(ix) = refresh {
+            // A new concurrency limit can change availability.
+            self.refresh_agent(ix);
+        }
+        if let Some(ix) = restart_queue {
+            // The queue's timetable changed: restart its contacts' timers.
+            let waiting: Vec<ContactId> =
+                self.queues[ix].waiting.iter().map(|(_, _, c)| c).collect();
+            for contact in waiting {
+                self.dequeue(contact);
+                self.enqueue(contact);
             }
         }
         Ok(())
@@ -1304,8 +1318,8 @@ impl Engine {
     }
 
     /// Recomputes every queue's relaxation table and every agent's tiers and
-    /// reach, then re-pools the available agents. Configuration changes are
-    /// rare; routing never calls this.
+    /// reach, then pools the available agents, which must be out of every
+    /// pool. Configuration changes are rare; routing never calls this.
     fn rebuild_routing(&mut self) {
         for q in 0..self.queues.len() {
             let lent = self.queues[q]
@@ -1379,7 +1393,7 @@ impl Engine {
             agent.memberships = memberships;
             agent.reach = reach;
         }
-        self.repool_all();
+        self.pool_available();
     }
 }
 

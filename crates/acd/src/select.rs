@@ -102,24 +102,29 @@ impl Engine {
         if self.selector != Selector::Indexed {
             return;
         }
-        let entries: Vec<(usize, u8, PoolKey)> = self.agents[a]
-            .memberships
-            .iter()
-            .map(|m| (m.queue, m.tier, self.pool_key(a, m.queue)))
-            .collect();
-        for &(q, tier, key) in &entries {
-            self.queues[q].pools[usize::from(tier)].set.insert((key, a));
+        // Reuse the agent's buffer: this runs every time an agent frees up.
+        let mut pooled = std::mem::take(&mut self.agents[a].pooled);
+        pooled.clear();
+        for i in 0..self.agents[a].memberships.len() {
+            let m = self.agents[a].memberships[i];
+            let key = self.pool_key(a, m.queue);
+            self.queues[m.queue].pools[usize::from(m.tier)]
+                .set
+                .insert((key, a));
+            pooled.push((m.queue, m.tier, key));
         }
-        self.agents[a].pooled = entries;
+        self.agents[a].pooled = pooled;
     }
 
     /// Takes an agent out of every pool.
     pub(crate) fn pool_out(&mut self, a: usize) {
-        for (q, tier, key) in std::mem::take(&mut self.agents[a].pooled) {
+        let mut pooled = std::mem::take(&mut self.agents[a].pooled);
+        for (q, tier, key) in pooled.drain(..) {
             self.queues[q].pools[usize::from(tier)]
                 .set
                 .remove(&(key, a));
         }
+        self.agents[a].pooled = pooled;
     }
 
     fn profile_priority(&self, a: usize, q: usize) -> u8 {
