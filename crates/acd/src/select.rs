@@ -8,11 +8,12 @@
 //! became available: compare waiting contacts). Each has an indexed and a
 //! scanning implementation that must decide identically.
 
+use std::cmp::Reverse;
 use std::collections::BTreeSet;
 
 use crate::config::SelectionPolicy;
 use crate::engine::{Engine, Phase, Reach, Selector};
-use crate::model::{AgentId, ContactId};
+use crate::model::{AgentId, ContactId, Time};
 use crate::record::{Decision, Route, Trigger};
 use crate::waiting::Head;
 
@@ -349,77 +350,62 @@ impl Engine {
     }
 
     fn pick_contact_indexed(&self, a: usize) -> Option<ContactPick> {
-        let mut best: Option<ContactPick> = None;
         let mut alternatives = 0;
-        for &reach in &self.agents[a].reach {
-            let queue = &self.queues[reach.queue];
-            let Some(head) = queue.waiting.best(&queue.rules, self.now, reach.min_step) else {
-                continue;
-            };
-            alternatives += 1;
-            if best
-                .as_ref()
-                .is_none_or(|b| contact_rank(&head, &reach) < contact_rank(&b.head, &b.reach))
-            {
-                best = Some(ContactPick {
-                    head,
-                    reach,
-                    alternatives: 0,
-                });
-            }
-        }
-        best.map(|pick| ContactPick {
+        let best = self.agents[a]
+            .reach
+            .iter()
+            .filter_map(|&reach| {
+                let queue = &self.queues[reach.queue];
+                let head = queue.waiting.best(&queue.rules, self.now, reach.min_step)?;
+                alternatives += 1;
+                Some((head, reach))
+            })
+            .min_by_key(|(head, reach)| contact_rank(head, reach));
+        best.map(|(head, reach)| ContactPick {
+            head,
+            reach,
             alternatives,
-            ..pick
         })
     }
 
     fn pick_contact_scan(&self, a: usize) -> Option<ContactPick> {
         let agent = &self.agents[a];
-        let mut best: Option<ContactPick> = None;
-        let mut queues_with_contacts = Vec::new();
-        for (&id, c) in &self.contacts {
-            if c.phase != Phase::Queued || c.for_agent.is_some() {
-                continue;
-            }
-            let Some(&reach) = agent.reach.iter().find(|r| r.queue == c.queue) else {
-                continue;
-            };
-            let queue = &self.queues[c.queue];
-            let waited = self.now.since(c.since);
-            let step = queue.rules.step(waited);
-            if step < reach.min_step {
-                continue;
-            }
-            queues_with_contacts.push(c.queue);
-            let head = Head {
-                effective: queue.rules.effective_priority(c.record.priority, waited),
-                since: c.since,
-                contact: id,
-                step,
-            };
-            if best
-                .as_ref()
-                .is_none_or(|b| contact_rank(&head, &reach) < contact_rank(&b.head, &b.reach))
-            {
-                best = Some(ContactPick {
-                    head,
-                    reach,
-                    alternatives: 0,
-                });
-            }
-        }
-        queues_with_contacts.sort_unstable();
-        queues_with_contacts.dedup();
-        best.map(|pick| ContactPick {
-            alternatives: queues_with_contacts.len(),
-            ..pick
+        let eligible: Vec<(Head, Reach)> = self
+            .contacts
+            .iter()
+            .filter(|(_, c)| c.phase == Phase::Queued && c.for_agent.is_none())
+            .filter_map(|(&id, c)| {
+                let &reach = agent.reach.iter().find(|r| r.queue == c.queue)?;
+                let queue = &self.queues[c.queue];
+                let waited = self.now.since(c.since);
+                let step = queue.rules.step(waited);
+                (step >= reach.min_step).then(|| {
+                    let head = Head {
+                        effective: queue.rules.effective_priority(c.record.priority, waited),
+                        since: c.since,
+                        contact: id,
+                        step,
+                    };
+                    (head, reach)
+                })
+            })
+            .collect();
+        let mut queues: Vec<usize> = eligible.iter().map(|(_, r)| r.queue).collect();
+        queues.sort_unstable();
+        queues.dedup();
+        let (head, reach) = eligible
+            .into_iter()
+            .min_by_key(|(head, reach)| contact_rank(head, reach))?;
+        Some(ContactPick {
+            head,
+            reach,
+            alternatives: queues.len(),
         })
     }
 }
 
 /// An agent takes contacts from its own queues before borrowed ones, then by
 /// its profile priority, then by the contacts' effective priority and wait.
-fn contact_rank(head: &Head, reach: &Reach) -> (bool, u8, impl Ord) {
+fn contact_rank(head: &Head, reach: &Reach) -> (bool, u8, (Reverse<u32>, Time, ContactId)) {
     (reach.lent_from.is_some(), reach.priority, head.rank())
 }
