@@ -78,7 +78,8 @@ pub(crate) struct Membership {
 
 /// A queue whose contacts the agent may take from `min_step` on; `lent_from`
 /// is set when it is eligible only because relaxation borrows a queue it
-/// serves.
+/// serves. A queue has at most one own and one lent reach, and the lent one
+/// only if it starts at an earlier step than the own one.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Reach {
     pub queue: usize,
@@ -143,8 +144,13 @@ impl Agent {
         }
     }
 
-    fn slot_of(&self, contact: ContactId) -> Option<usize> {
-        self.slots.iter().position(|s| s.contact == contact)
+    /// The slot holding `contact` in a phase `want` accepts: an agent may
+    /// still wrap up one leg of a contact when the next leg (after a
+    /// transfer to a queue it serves) is offered to it.
+    fn slot_of(&self, contact: ContactId, want: impl Fn(SlotPhase) -> bool) -> Option<usize> {
+        self.slots
+            .iter()
+            .position(|s| s.contact == contact && want(s.phase))
     }
 }
 
@@ -458,9 +464,12 @@ impl Engine {
             }
             Timer::MaxWait { contact, .. } => self.overflow(contact),
             Timer::Announce { contact, .. } => self.announce(contact),
-            Timer::WrapUp { agent, contact, .. } => {
+            Timer::WrapUp { agent, contact, id } => {
                 let slot = self.agents[agent]
-                    .slot_of(contact)
+                    .slot_of(
+                        contact,
+                        |p| matches!(p, SlotPhase::WrapUp { timer, .. } if timer == id),
+                    )
                     .expect("live wrap-up timer has its slot");
                 self.finish_wrap_up(agent, slot, WrapUp::default(), true);
             }
@@ -671,7 +680,7 @@ impl Engine {
         let a = self.offered_to(contact, agent)?;
         let now = self.now;
         let slot = self.agents[a]
-            .slot_of(contact)
+            .slot_of(contact, |p| p == SlotPhase::Offered)
             .expect("offered contact has a slot");
         let offered_at = self.agents[a].slots[slot].since;
         self.agents[a].slots[slot].phase = SlotPhase::Talking;
@@ -714,7 +723,7 @@ impl Engine {
     fn offer_failed(&mut self, contact: ContactId, a: usize, outcome: OfferOutcome) {
         let now = self.now;
         let slot = self.agents[a]
-            .slot_of(contact)
+            .slot_of(contact, |p| p == SlotPhase::Offered)
             .expect("offered contact has a slot");
         let offered_at = self.agents[a].slots.remove(slot).since;
         let agent_id = self.agents[a].cfg.id;
@@ -757,7 +766,9 @@ impl Engine {
             span.end = now;
         }
         let slot = self.agents[agent]
-            .slot_of(contact)
+            .slot_of(contact, |p| {
+                matches!(p, SlotPhase::Talking | SlotPhase::Held)
+            })
             .expect("connected contact has a slot");
         self.agents[agent].slots[slot].phase = if hold {
             SlotPhase::Held
@@ -808,7 +819,9 @@ impl Engine {
         let deadline = wrap.map(|w| now + w);
         let id = self.timer_seq;
         let slot = self.agents[agent]
-            .slot_of(contact)
+            .slot_of(contact, |p| {
+                matches!(p, SlotPhase::Talking | SlotPhase::Held)
+            })
             .expect("connected contact has a slot");
         self.agents[agent].slots[slot].phase = SlotPhase::WrapUp {
             deadline,
@@ -835,11 +848,9 @@ impl Engine {
     fn wrap_up_slot(&self, agent: AgentId, contact: ContactId) -> Result<(usize, usize), Error> {
         let a = self.agent_index(agent)?;
         self.contact(contact)?;
-        match self.agents[a].slot_of(contact) {
-            Some(slot) if matches!(self.agents[a].slots[slot].phase, SlotPhase::WrapUp { .. }) => {
-                Ok((a, slot))
-            }
-            _ => Err(Error::NotAgentsContact {
+        match self.agents[a].slot_of(contact, |p| matches!(p, SlotPhase::WrapUp { .. })) {
+            Some(slot) => Ok((a, slot)),
+            None => Err(Error::NotAgentsContact {
                 contact,
                 agent,
                 relation: "in wrap-up with",
@@ -985,7 +996,11 @@ impl Engine {
         let (max_wait, announce) = (cfg.max_wait, cfg.announce_every);
         if !callback {
             if let Some(max_wait) = max_wait {
-                self.schedule(queued + max_wait, Timer::MaxWait { contact: id, epoch });
+                // A contact back from a long offer may be past its maximum
+                // already; a timer dated before `now` would fire with the
+                // clock set back and date its records in the past.
+                let due = (queued + max_wait).max(now);
+                self.schedule(due, Timer::MaxWait { contact: id, epoch });
             }
             if let Some(every) = announce {
                 self.schedule(now + every, Timer::Announce { contact: id, epoch });
@@ -1294,9 +1309,17 @@ impl Engine {
             self.refresh_agent(ix);
         }
         if let Some(ix) = restart_queue {
-            // The queue's timetable changed: restart its contacts' timers.
-            let waiting: Vec<ContactId> =
+            // The queue's timetable changed: restart its contacts' timers,
+            // those of contacts waiting for a named agent included.
+            let mut waiting: Vec<ContactId> =
                 self.queues[ix].waiting.iter().map(|(_, _, c)| c).collect();
+            waiting.extend(
+                self.agents
+                    .iter()
+                    .flat_map(|a| &a.personal)
+                    .map(|&(_, c)| c)
+                    .filter(|c| self.contacts[c].queue == ix),
+            );
             for contact in waiting {
                 self.dequeue(contact);
                 self.enqueue(contact);
@@ -1363,22 +1386,24 @@ impl Engine {
                         continue;
                     };
                     let step = step as u8;
-                    match reach.iter_mut().find(|r| r.queue == q) {
-                        Some(own) if own.lent_from.is_none() || own.min_step <= step => {}
-                        Some(other) => {
-                            *other = Reach {
-                                queue: q,
-                                min_step: step,
-                                priority: m.priority,
-                                lent_from: Some(m.queue),
-                            }
-                        }
-                        None => reach.push(Reach {
-                            queue: q,
-                            min_step: step,
-                            priority: m.priority,
-                            lent_from: Some(m.queue),
-                        }),
+                    if reach.iter().any(|r| r.queue == q && r.min_step <= step) {
+                        continue;
+                    }
+                    // Borrowing reaches the queue earlier than any reach so
+                    // far, an own membership qualified only at a later step
+                    // included: the contact side offers it from this step.
+                    let lent = Reach {
+                        queue: q,
+                        min_step: step,
+                        priority: m.priority,
+                        lent_from: Some(m.queue),
+                    };
+                    match reach
+                        .iter_mut()
+                        .find(|r| r.queue == q && r.lent_from.is_some())
+                    {
+                        Some(later) => *later = lent,
+                        None => reach.push(lent),
                     }
                 }
             }

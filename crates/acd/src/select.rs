@@ -350,14 +350,22 @@ impl Engine {
     }
 
     fn pick_contact_indexed(&self, a: usize) -> Option<ContactPick> {
+        let all = &self.agents[a].reach;
         let mut alternatives = 0;
-        let best = self.agents[a]
-            .reach
+        let best = all
             .iter()
             .filter_map(|&reach| {
                 let queue = &self.queues[reach.queue];
                 let head = queue.waiting.best(&queue.rules, self.now, reach.min_step)?;
-                alternatives += 1;
+                // A queue reached both as its own and, from an earlier step,
+                // lent counts once: the lent reach sees all the own one does.
+                let also_lent = reach.lent_from.is_none()
+                    && all
+                        .iter()
+                        .any(|r| r.queue == reach.queue && r.lent_from.is_some());
+                if !also_lent {
+                    alternatives += 1;
+                }
                 Some((head, reach))
             })
             .min_by_key(|(head, reach)| contact_rank(head, reach));
@@ -375,19 +383,21 @@ impl Engine {
             .iter()
             .filter(|(_, c)| c.phase == Phase::Queued && c.for_agent.is_none())
             .filter_map(|(&id, c)| {
-                let &reach = agent.reach.iter().find(|r| r.queue == c.queue)?;
                 let queue = &self.queues[c.queue];
                 let waited = self.now.since(c.since);
                 let step = queue.rules.step(waited);
-                (step >= reach.min_step).then(|| {
-                    let head = Head {
-                        effective: queue.rules.effective_priority(c.record.priority, waited),
-                        since: c.since,
-                        contact: id,
-                        step,
-                    };
-                    (head, reach)
-                })
+                // Own reaches sort first: the best reach open at this step.
+                let &reach = agent
+                    .reach
+                    .iter()
+                    .find(|r| r.queue == c.queue && r.min_step <= step)?;
+                let head = Head {
+                    effective: queue.rules.effective_priority(c.record.priority, waited),
+                    since: c.since,
+                    contact: id,
+                    step,
+                };
+                Some((head, reach))
             })
             .collect();
         let mut queues: Vec<usize> = eligible.iter().map(|(_, r)| r.queue).collect();
