@@ -1,1 +1,32 @@
-fn main() {}
+//! `switchboard`: the command-line entry point of the Switchboard contact
+//! center.
+//!
+//! Key types: [`Cli`] and [`Command`]. This file only parses arguments and
+//! hands each subcommand to its module ([`mod@bench`]); later subcommands
+//! (serving, demos, simulation) join [`Command`] the same way.
+
+mod bench;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+/// Switchboard, an open-source contact-center platform.
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Measure Switchboard's components on synthetic load.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Bench(command) => bench::run(command),
+    }
+}
