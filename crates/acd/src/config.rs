@@ -263,7 +263,7 @@ pub enum ConfigError {
         /// The target given.
         target: u8,
     },
-    /// Zero offer timeout or aging period.
+    /// Zero offer timeout, aging period, maximum wait or announcement period.
     #[error("queue {queue}: {field} must be longer than zero")]
     ZeroSpan {
         /// The queue.
@@ -418,6 +418,13 @@ pub(crate) fn validate_queue(
         return Err(ConfigError::ZeroSpan {
             queue: q.id,
             field: "aging.every",
+        });
+    }
+    if q.max_wait == Some(Span::ZERO) {
+        // Overflow would bounce between queues without time passing.
+        return Err(ConfigError::ZeroSpan {
+            queue: q.id,
+            field: "max_wait",
         });
     }
     if q.announce_every == Some(Span::ZERO) {

@@ -194,9 +194,10 @@ pub(crate) struct Contact {
     /// Place-in-line time: ordering, aging and relaxation count from it.
     pub since: Time,
     pub phase: Phase,
-    /// Bumped whenever the contact leaves or re-enters a line, so timers
-    /// set for an earlier stay are recognised as stale.
-    pub epoch: u32,
+    /// Renewed from the engine-wide counter whenever the contact leaves or
+    /// re-enters a line, so timers set for an earlier stay (or for an
+    /// earlier contact that had the same id) are recognised as stale.
+    pub epoch: u64,
     pub open_wraps: u8,
 }
 
@@ -223,19 +224,19 @@ impl Contact {
 enum Timer {
     Offer {
         contact: ContactId,
-        epoch: u32,
+        epoch: u64,
     },
     Relax {
         contact: ContactId,
-        epoch: u32,
+        epoch: u64,
     },
     MaxWait {
         contact: ContactId,
-        epoch: u32,
+        epoch: u64,
     },
     Announce {
         contact: ContactId,
-        epoch: u32,
+        epoch: u64,
     },
     WrapUp {
         agent: usize,
@@ -263,6 +264,7 @@ pub struct Engine {
     pub(crate) contacts: FxHashMap<ContactId, Contact>,
     timers: BinaryHeap<Reverse<(Time, u64, Timer)>>,
     timer_seq: u64,
+    epoch_seq: u64,
     pending_contacts: VecDeque<ContactId>,
     pending_agents: VecDeque<usize>,
 }
@@ -301,6 +303,7 @@ impl Engine {
             contacts: FxHashMap::default(),
             timers: BinaryHeap::new(),
             timer_seq: 0,
+            epoch_seq: 0,
             pending_contacts: VecDeque::new(),
             pending_agents: VecDeque::new(),
         };
@@ -333,6 +336,10 @@ impl Engine {
         self.advance_to(now);
         let result = self.apply(event);
         self.settle();
+        // The event may have set timers due now (a zero wrap-up, an overdue
+        // maximum wait): fire them before returning, so that after `handle`
+        // nothing due by `now` is left.
+        self.advance_to(now);
         result
     }
 
@@ -370,9 +377,17 @@ impl Engine {
         self.seq += 1;
     }
 
+    /// Sets a timer; one due in the past fires at `now`, so the clock never
+    /// goes back and records stay in time order.
     fn schedule(&mut self, at: Time, timer: Timer) {
-        self.timers.push(Reverse((at, self.timer_seq, timer)));
+        self.timers
+            .push(Reverse((at.max(self.now), self.timer_seq, timer)));
         self.timer_seq += 1;
+    }
+
+    fn fresh_epoch(&mut self) -> u64 {
+        self.epoch_seq += 1;
+        self.epoch_seq
     }
 
     pub(crate) fn agent_index(&self, id: AgentId) -> Result<usize, Error> {
@@ -431,7 +446,7 @@ impl Engine {
     }
 
     fn timer_live(&self, timer: &Timer) -> bool {
-        let queued_in = |contact: &ContactId, epoch: &u32| {
+        let queued_in = |contact: &ContactId, epoch: &u64| {
             self.contacts
                 .get(contact)
                 .is_some_and(|c| c.epoch == *epoch && c.phase == Phase::Queued)
@@ -686,12 +701,13 @@ impl Engine {
         self.agents[a].slots[slot].phase = SlotPhase::Talking;
         self.agents[a].slots[slot].since = now;
         self.agents[a].contacts_today += 1;
+        let epoch = self.fresh_epoch();
         let c = self.contact_mut(contact);
         c.phase = Phase::Connected {
             agent: a,
             held: false,
         };
-        c.epoch += 1;
+        c.epoch = epoch;
         let leg = c.leg();
         leg.offers.push(OfferAttempt {
             agent,
@@ -833,16 +849,10 @@ impl Engine {
             agent: agent_id,
             by,
         });
-        match deadline {
-            Some(at) if at == now => {
-                self.finish_wrap_up(agent, slot, WrapUp::default(), true);
-            }
-            Some(at) => {
-                self.schedule(at, Timer::WrapUp { agent, contact, id });
-                self.refresh_agent(agent);
-            }
-            None => self.refresh_agent(agent),
+        if let Some(at) = deadline {
+            self.schedule(at, Timer::WrapUp { agent, contact, id });
         }
+        self.refresh_agent(agent);
     }
 
     fn wrap_up_slot(&self, agent: AgentId, contact: ContactId) -> Result<(usize, usize), Error> {
@@ -976,10 +986,10 @@ impl Engine {
     /// timers and asks for a match.
     fn enqueue(&mut self, id: ContactId) {
         let now = self.now;
+        let epoch = self.fresh_epoch();
         let c = self.contacts.get_mut(&id).expect("enqueue a known contact");
         c.phase = Phase::Queued;
-        c.epoch += 1;
-        let epoch = c.epoch;
+        c.epoch = epoch;
         let (queue, since, priority, callback) =
             (c.queue, c.since, c.record.priority, c.record.callback);
         let queued = c.leg().queued;
@@ -996,11 +1006,9 @@ impl Engine {
         let (max_wait, announce) = (cfg.max_wait, cfg.announce_every);
         if !callback {
             if let Some(max_wait) = max_wait {
-                // A contact back from a long offer may be past its maximum
-                // already; a timer dated before `now` would fire with the
-                // clock set back and date its records in the past.
-                let due = (queued + max_wait).max(now);
-                self.schedule(due, Timer::MaxWait { contact: id, epoch });
+                // Back from a long offer, it may be overdue: `schedule`
+                // brings that forward to now.
+                self.schedule(queued + max_wait, Timer::MaxWait { contact: id, epoch });
             }
             if let Some(every) = announce {
                 self.schedule(now + every, Timer::Announce { contact: id, epoch });
@@ -1049,8 +1057,9 @@ impl Engine {
 
     /// Takes a queued contact out of its line; its timers go stale.
     fn dequeue(&mut self, id: ContactId) {
+        let epoch = self.fresh_epoch();
         let c = self.contacts.get_mut(&id).expect("dequeue a known contact");
-        c.epoch += 1;
+        c.epoch = epoch;
         match c.for_agent {
             Some(a) => {
                 self.agents[a].personal.remove(&(c.since, id));

@@ -778,3 +778,26 @@ fn a_queue_change_at_run_time_repools_agents_and_restarts_timers() {
     c.at(9, arrive(2, 1, 0)).ready(10, &[2]);
     assert_eq!(c.last_offer().3, 2);
 }
+
+#[test]
+fn timers_of_a_finished_contact_do_not_touch_a_later_one_with_the_same_id() {
+    let mut q = queue(1, 1, 1);
+    q.announce_every = Some(Span::from_secs(30));
+    let mut c = Center::new(vec![q], vec![agent(1, &[(1, 5)], &[(1, 1)])]);
+    c.at(0, arrive(1, 1, 0))
+        .at(
+            5,
+            Event::CallerHungUp {
+                contact: ContactId(1),
+            },
+        )
+        .at(6, arrive(1, 1, 0))
+        .at(40, Event::Tick);
+    let announced: Vec<Time> = c
+        .records
+        .iter()
+        .filter(|r| matches!(r.kind, RecordKind::Announce { .. }))
+        .map(|r| r.at)
+        .collect();
+    assert_eq!(announced, [Time::from_secs(36)]);
+}
