@@ -97,6 +97,9 @@ pub(crate) struct Agent {
     pub shown_since: Time,
     pub available: bool,
     pub idle_since: Time,
+    /// Number of the agent's current spell of availability, from an
+    /// engine-wide counter: orders agents by idle time without ties.
+    pub turn: u64,
     pub contacts_today: u32,
     pub memberships: Vec<Membership>,
     /// Sorted: own queues first, then by profile priority.
@@ -117,6 +120,7 @@ impl Agent {
             shown_since: Time::ZERO,
             available: false,
             idle_since: Time::ZERO,
+            turn: 0,
             contacts_today: 0,
             memberships: Vec::new(),
             reach: Vec::new(),
@@ -258,15 +262,20 @@ pub struct Engine {
     login_reason: Code,
     missed_reason: Code,
     pub(crate) queues: Vec<Queue>,
+    /// For each queue, the queues that borrow its agents and from which step.
+    borrowers: Vec<Vec<(usize, u8)>>,
     queue_ix: FxHashMap<QueueId, usize>,
     pub(crate) agents: Vec<Agent>,
     agent_ix: FxHashMap<AgentId, usize>,
-    pub(crate) contacts: FxHashMap<ContactId, Contact>,
+    /// Boxed so that growing the map moves pointers, not contacts: a
+    /// resize under load would otherwise stall one call for milliseconds.
+    pub(crate) contacts: FxHashMap<ContactId, Box<Contact>>,
     timers: BinaryHeap<Reverse<(Time, u64, Timer)>>,
     timer_seq: u64,
     epoch_seq: u64,
+    turn_seq: u64,
     pending_contacts: VecDeque<ContactId>,
-    pending_agents: VecDeque<usize>,
+    pub(crate) pending_agents: VecDeque<usize>,
 }
 
 impl Engine {
@@ -297,6 +306,7 @@ impl Engine {
             login_reason,
             missed_reason: missed_offer_reason,
             queues: Vec::new(),
+            borrowers: Vec::new(),
             queue_ix: FxHashMap::default(),
             agents: Vec::new(),
             agent_ix: FxHashMap::default(),
@@ -304,6 +314,7 @@ impl Engine {
             timers: BinaryHeap::new(),
             timer_seq: 0,
             epoch_seq: 0,
+            turn_seq: 0,
             pending_contacts: VecDeque::new(),
             pending_agents: VecDeque::new(),
         };
@@ -405,7 +416,10 @@ impl Engine {
     }
 
     fn contact(&self, id: ContactId) -> Result<&Contact, Error> {
-        self.contacts.get(&id).ok_or(Error::UnknownContact(id))
+        self.contacts
+            .get(&id)
+            .map(|c| &**c)
+            .ok_or(Error::UnknownContact(id))
     }
 
     fn contact_mut(&mut self, id: ContactId) -> &mut Contact {
@@ -561,7 +575,7 @@ impl Engine {
                 for agent in &mut self.agents {
                     agent.contacts_today = 0;
                 }
-                self.repool_all();
+                self.rekey_fewest_contacts();
                 self.emit(RecordKind::DayStarted);
                 Ok(())
             }
@@ -594,7 +608,7 @@ impl Engine {
         };
         self.contacts.insert(
             new.id,
-            Contact {
+            Box::new(Contact {
                 record,
                 queue: q,
                 for_agent: None,
@@ -602,7 +616,7 @@ impl Engine {
                 phase: Phase::Queued,
                 epoch: 0,
                 open_wraps: 0,
-            },
+            }),
         );
         self.enqueue(new.id);
         Ok(())
@@ -1182,10 +1196,10 @@ impl Engine {
         if let Phase::Done(result) = c.phase
             && c.open_wraps == 0
         {
-            let mut c = self.contacts.remove(&id).expect("checked above");
-            c.record.result = result;
-            c.record.finished = self.now;
-            self.emit(RecordKind::ContactFinished(Box::new(c.record)));
+            let Contact { mut record, .. } = *self.contacts.remove(&id).expect("checked above");
+            record.result = result;
+            record.finished = self.now;
+            self.emit(RecordKind::ContactFinished(Box::new(record)));
         }
     }
 
@@ -1212,32 +1226,13 @@ impl Engine {
         if available != agent.available {
             agent.available = available;
             if available {
+                self.turn_seq += 1;
                 agent.idle_since = now;
+                agent.turn = self.turn_seq;
                 self.pool_in(a);
                 self.pending_agents.push_back(a);
             } else {
                 self.pool_out(a);
-            }
-        }
-    }
-
-    fn repool_all(&mut self) {
-        self.unpool_all();
-        self.pool_available();
-    }
-
-    fn unpool_all(&mut self) {
-        for a in 0..self.agents.len() {
-            self.pool_out(a);
-        }
-    }
-
-    /// Pools every available agent and asks for a match for each.
-    fn pool_available(&mut self) {
-        for a in 0..self.agents.len() {
-            if self.agents[a].available {
-                self.pool_in(a);
-                self.pending_agents.push_back(a);
             }
         }
     }
@@ -1270,10 +1265,6 @@ impl Engine {
             }
         }
         self.emit(RecordKind::ConfigChanged(Box::new(change.clone())));
-        // Pools are keyed by the old tiers: empty them before anything moves.
-        self.unpool_all();
-        let mut restart_queue = None;
-        let mut refresh = None;
         match change {
             ConfigChange::UpsertSkill(skill) => {
                 self.skills.insert(skill.id, skill);
@@ -1284,42 +1275,48 @@ impl Engine {
             ConfigChange::UpsertOutcome(outcome) => {
                 self.outcomes.insert(outcome.code, outcome.success);
             }
-            ConfigChange::UpsertQueue(q) => match self.queue_ix.get(&q.id) {
-                Some(&ix) => {
-                    let old = std::mem::replace(&mut self.queues[ix], Queue::new(q));
-                    self.queues[ix].waiting = old.waiting;
-                    self.queues[ix].aht = old.aht;
-                    self.queues[ix].rr_cursor = old.rr_cursor;
-                    restart_queue = Some(ix);
-                }
-                None => {
-                    self.queue_ix.insert(q.id, self.queues.len());
-                    self.queues.push(Queue::new(q));
-                }
-            },
+            ConfigChange::UpsertQueue(q) => self.upsert_queue(q),
             ConfigChange::UpsertAgent(cfg) => match self.agent_ix.get(&cfg.id) {
-                Some(&ix) => {
-                    self.agents[ix].cfg = cfg;
-                    refresh = Some(ix);
-                }
+                Some(&ix) => self.reroute_agent(ix, |agent| agent.cfg = cfg),
                 None => {
-                    self.agent_ix.insert(cfg.id, self.agents.len());
+                    let ix = self.agents.len();
+                    self.agent_ix.insert(cfg.id, ix);
                     self.agents.push(Agent::new(cfg));
+                    self.route_agent(ix);
                 }
             },
             ConfigChange::SetAgentSkills { agent, skills } => {
                 let ix = self.agent_ix[&agent];
-                self.agents[ix].cfg.skills = skills;
+                self.reroute_agent(ix, |agent| agent.cfg.skills = skills);
             }
         }
+        Ok(())
+    }
+
+    /// Adds or replaces a queue. Tiers, lending and pools of every agent
+    /// may change, so routing is rebuilt; the queue's contacts keep their
+    /// place but restart their timers on the new timetable.
+    fn upsert_queue(&mut self, q: QueueConfig) {
+        // Pools are keyed by the old tiers: empty them before anything moves.
+        self.unpool_all();
+        let restart = match self.queue_ix.get(&q.id) {
+            Some(&ix) => {
+                let old = std::mem::replace(&mut self.queues[ix], Queue::new(q));
+                self.queues[ix].waiting = old.waiting;
+                self.queues[ix].aht = old.aht;
+                self.queues[ix].rr_cursor = old.rr_cursor;
+                Some(ix)
+            }
+            None => {
+                self.queue_ix.insert(q.id, self.queues.len());
+                self.queues.push(Queue::new(q));
+                None
+            }
+        };
         self.rebuild_routing();
-        if let Some(ix) = refresh {
-            // A new concurrency limit can change availability.
-            self.refresh_agent(ix);
-        }
-        if let Some(ix) = restart_queue {
-            // The queue's timetable changed: restart its contacts' timers,
-            // those of contacts waiting for a named agent included.
+        if let Some(ix) = restart {
+            // Contacts waiting for a named agent follow the queue's
+            // timetable too.
             let mut waiting: Vec<ContactId> =
                 self.queues[ix].waiting.iter().map(|(_, _, c)| c).collect();
             waiting.extend(
@@ -1334,7 +1331,19 @@ impl Engine {
                 self.enqueue(contact);
             }
         }
-        Ok(())
+    }
+
+    /// Changes one agent's configuration. An available agent leaves its
+    /// pools and re-enters them as if it had just become available (at the
+    /// back of the longest-idle line), with its new tiers.
+    fn reroute_agent(&mut self, a: usize, change: impl FnOnce(&mut Agent)) {
+        if self.agents[a].available {
+            self.agents[a].available = false;
+            self.pool_out(a);
+        }
+        change(&mut self.agents[a]);
+        self.route_agent(a);
+        self.refresh_agent(a);
     }
 
     fn check_concurrency(&self, a: usize, limit: u8) -> Result<(), Error> {
@@ -1363,71 +1372,82 @@ impl Engine {
             let queue = &mut self.queues[q];
             queue.lent = std::iter::once(Vec::new()).chain(lent).collect();
         }
-        for a in 0..self.agents.len() {
-            let memberships: Vec<Membership> = self.agents[a]
-                .cfg
-                .profile
-                .iter()
-                .filter_map(|entry| {
-                    let q = self.queue_ix[&entry.queue];
-                    qualification_tier(&self.agents[a].cfg, &self.queues[q]).map(|tier| {
-                        Membership {
-                            queue: q,
-                            tier,
-                            priority: entry.priority,
-                        }
-                    })
-                })
-                .collect();
-            let mut reach: Vec<Reach> = memberships
-                .iter()
-                .map(|m| Reach {
-                    queue: m.queue,
-                    min_step: m.tier,
-                    priority: m.priority,
-                    lent_from: None,
-                })
-                .collect();
-            for m in memberships.iter().filter(|m| m.tier == 0) {
-                for (q, queue) in self.queues.iter().enumerate() {
-                    let Some(step) = queue.lent.iter().position(|lent| lent.contains(&m.queue))
-                    else {
-                        continue;
-                    };
-                    let step = step as u8;
-                    if reach.iter().any(|r| r.queue == q && r.min_step <= step) {
-                        continue;
-                    }
-                    // Borrowing reaches the queue earlier than any reach so
-                    // far, an own membership qualified only at a later step
-                    // included: the contact side offers it from this step.
-                    let lent = Reach {
-                        queue: q,
-                        min_step: step,
-                        priority: m.priority,
-                        lent_from: Some(m.queue),
-                    };
-                    match reach
-                        .iter_mut()
-                        .find(|r| r.queue == q && r.lent_from.is_some())
-                    {
-                        Some(later) => *later = lent,
-                        None => reach.push(lent),
+        // Lending queue → (borrowing queue, first step that borrows it).
+        let mut borrowers: Vec<Vec<(usize, u8)>> = vec![Vec::new(); self.queues.len()];
+        for (q, queue) in self.queues.iter().enumerate() {
+            for (step, lent) in queue.lent.iter().enumerate() {
+                for &lender in lent {
+                    if !borrowers[lender].iter().any(|&(b, _)| b == q) {
+                        borrowers[lender].push((q, step as u8));
                     }
                 }
             }
-            reach.sort_by_key(|r| {
-                (
-                    r.lent_from.is_some(),
-                    r.priority,
-                    self.queues[r.queue].cfg.id,
-                )
-            });
-            let agent = &mut self.agents[a];
-            agent.memberships = memberships;
-            agent.reach = reach;
+        }
+        self.borrowers = borrowers;
+        for a in 0..self.agents.len() {
+            self.route_agent(a);
         }
         self.pool_available();
+    }
+
+    /// Recomputes one agent's qualification tiers and reach from its
+    /// configuration and the queues'.
+    fn route_agent(&mut self, a: usize) {
+        let memberships: Vec<Membership> = self.agents[a]
+            .cfg
+            .profile
+            .iter()
+            .filter_map(|entry| {
+                let q = self.queue_ix[&entry.queue];
+                qualification_tier(&self.agents[a].cfg, &self.queues[q]).map(|tier| Membership {
+                    queue: q,
+                    tier,
+                    priority: entry.priority,
+                })
+            })
+            .collect();
+        let mut reach: Vec<Reach> = memberships
+            .iter()
+            .map(|m| Reach {
+                queue: m.queue,
+                min_step: m.tier,
+                priority: m.priority,
+                lent_from: None,
+            })
+            .collect();
+        for m in memberships.iter().filter(|m| m.tier == 0) {
+            for &(q, step) in &self.borrowers[m.queue] {
+                if reach.iter().any(|r| r.queue == q && r.min_step <= step) {
+                    continue;
+                }
+                // Borrowing reaches the queue earlier than any reach so
+                // far, an own membership qualified only at a later step
+                // included: the contact side offers it from this step.
+                let lent = Reach {
+                    queue: q,
+                    min_step: step,
+                    priority: m.priority,
+                    lent_from: Some(m.queue),
+                };
+                match reach
+                    .iter_mut()
+                    .find(|r| r.queue == q && r.lent_from.is_some())
+                {
+                    Some(later) => *later = lent,
+                    None => reach.push(lent),
+                }
+            }
+        }
+        reach.sort_by_key(|r| {
+            (
+                r.lent_from.is_some(),
+                r.priority,
+                self.queues[r.queue].cfg.id,
+            )
+        });
+        let agent = &mut self.agents[a];
+        agent.memberships = memberships;
+        agent.reach = reach;
     }
 }
 
@@ -1453,7 +1473,7 @@ impl Queue {
             rules: Rules::of(&cfg),
             levels,
             lent: Vec::new(),
-            pools: (0..tiers).map(|_| Pool::default()).collect(),
+            pools: (0..tiers).map(|_| Pool::new(cfg.selection)).collect(),
             waiting: Waiting::default(),
             rr_cursor: None,
             aht: None,

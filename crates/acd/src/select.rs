@@ -9,10 +9,10 @@
 //! scanning implementation that must decide identically.
 
 use std::cmp::Reverse;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 
 use crate::config::SelectionPolicy;
-use crate::engine::{Engine, Phase, Reach, Selector};
+use crate::engine::{Agent, Engine, Phase, Reach, Selector};
 use crate::model::{AgentId, ContactId, Time};
 use crate::record::{Decision, Route, Trigger};
 use crate::waiting::Head;
@@ -21,26 +21,97 @@ use crate::waiting::Head;
 pub(crate) type PoolKey = (u64, u64, AgentId);
 
 /// Available agents of one queue qualified from one relaxation step.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Pool {
-    set: BTreeSet<(PoolKey, usize)>,
+#[derive(Debug, Clone)]
+pub(crate) enum Pool {
+    /// Longest idle. Agents join at the back when they become available,
+    /// so the line is in idle order without sorting. Leaving is lazy: an
+    /// entry is stale once its agent is unavailable or on a later
+    /// availability turn; stale entries are dropped when they reach the
+    /// front (the front is always live) or when the line compacts. This
+    /// makes the most frequent pool operations O(1).
+    Line {
+        /// (availability turn, agent index), turns increasing.
+        line: VecDeque<(u64, usize)>,
+        /// Live entries.
+        live: usize,
+    },
+    /// Every other policy: an exact ordered set.
+    Ordered(BTreeSet<(PoolKey, usize)>),
+}
+
+/// Whether a line entry still stands for an available agent.
+fn live(agents: &[Agent], (turn, a): (u64, usize)) -> bool {
+    agents[a].available && agents[a].turn == turn
 }
 
 impl Pool {
+    pub(crate) fn new(policy: SelectionPolicy) -> Self {
+        match policy {
+            SelectionPolicy::LongestIdle => Pool::Line {
+                line: VecDeque::new(),
+                live: 0,
+            },
+            _ => Pool::Ordered(BTreeSet::new()),
+        }
+    }
+
     fn len(&self) -> usize {
-        self.set.len()
+        match self {
+            Pool::Line { live, .. } => *live,
+            Pool::Ordered(set) => set.len(),
+        }
+    }
+
+    /// Adds an available agent; in a line its turn must be the newest.
+    fn insert(&mut self, key: PoolKey, a: usize, agents: &[Agent]) {
+        match self {
+            Pool::Line { line, live: count } => {
+                line.push_back((key.0, a));
+                *count += 1;
+                if line.len() > 2 * *count + 32 {
+                    line.retain(|&entry| live(agents, entry));
+                }
+            }
+            Pool::Ordered(set) => {
+                set.insert((key, a));
+            }
+        }
+    }
+
+    /// Removes an agent that is no longer available.
+    fn remove(&mut self, key: PoolKey, a: usize, agents: &[Agent]) {
+        match self {
+            Pool::Line { line, live: count } => {
+                *count -= 1;
+                while line.front().is_some_and(|&entry| !live(agents, entry)) {
+                    line.pop_front();
+                }
+            }
+            Pool::Ordered(set) => {
+                set.remove(&(key, a));
+            }
+        }
     }
 
     /// The agent the policy picks; round robin starts after `cursor`.
-    fn best(&self, policy: SelectionPolicy, cursor: Option<AgentId>) -> Option<(PoolKey, usize)> {
-        match (policy, cursor) {
-            (SelectionPolicy::RoundRobin, Some(AgentId(last))) if last < u32::MAX => self
-                .set
-                .range(((0, 0, AgentId(last + 1)), 0)..)
-                .next()
-                .or_else(|| self.set.first())
-                .copied(),
-            _ => self.set.first().copied(),
+    fn best(
+        &self,
+        policy: SelectionPolicy,
+        cursor: Option<AgentId>,
+        agents: &[Agent],
+    ) -> Option<(PoolKey, usize)> {
+        match self {
+            Pool::Line { line, .. } => line
+                .front()
+                .map(|&(turn, a)| ((turn, 0, agents[a].cfg.id), a)),
+            Pool::Ordered(set) => match (policy, cursor) {
+                (SelectionPolicy::RoundRobin, Some(AgentId(last))) if last < u32::MAX => set
+                    .range(((0, 0, AgentId(last + 1)), 0)..)
+                    .next()
+                    .or_else(|| set.first())
+                    .copied(),
+                _ => set.first().copied(),
+            },
         }
     }
 }
@@ -79,9 +150,11 @@ impl Engine {
     fn pool_key(&self, a: usize, q: usize) -> PoolKey {
         let agent = &self.agents[a];
         let queue = &self.queues[q];
-        let idle = agent.idle_since.as_millis();
+        // Turns are handed out in time order, so the earlier turn is the
+        // longer idle; unlike a timestamp they never tie.
+        let turn = agent.turn;
         match queue.cfg.selection {
-            SelectionPolicy::LongestIdle => (idle, 0, agent.cfg.id),
+            SelectionPolicy::LongestIdle => (turn, 0, agent.cfg.id),
             SelectionPolicy::MostSkilled => {
                 let score: u64 = queue
                     .cfg
@@ -89,10 +162,10 @@ impl Engine {
                     .iter()
                     .map(|r| agent.cfg.level(r.skill).map_or(0, |l| u64::from(l.get())))
                     .sum();
-                (u64::MAX - score, idle, agent.cfg.id)
+                (u64::MAX - score, turn, agent.cfg.id)
             }
             SelectionPolicy::FewestContacts => {
-                (u64::from(agent.contacts_today), idle, agent.cfg.id)
+                (u64::from(agent.contacts_today), turn, agent.cfg.id)
             }
             SelectionPolicy::RoundRobin => (0, 0, agent.cfg.id),
         }
@@ -109,23 +182,62 @@ impl Engine {
         for i in 0..self.agents[a].memberships.len() {
             let m = self.agents[a].memberships[i];
             let key = self.pool_key(a, m.queue);
-            self.queues[m.queue].pools[usize::from(m.tier)]
-                .set
-                .insert((key, a));
+            self.queues[m.queue].pools[usize::from(m.tier)].insert(key, a, &self.agents);
             pooled.push((m.queue, m.tier, key));
         }
         self.agents[a].pooled = pooled;
     }
 
-    /// Takes an agent out of every pool.
+    /// Takes an agent that stopped being available out of every pool.
     pub(crate) fn pool_out(&mut self, a: usize) {
         let mut pooled = std::mem::take(&mut self.agents[a].pooled);
         for (q, tier, key) in pooled.drain(..) {
-            self.queues[q].pools[usize::from(tier)]
-                .set
-                .remove(&(key, a));
+            self.queues[q].pools[usize::from(tier)].remove(key, a, &self.agents);
         }
         self.agents[a].pooled = pooled;
+    }
+
+    /// Empties every pool, ahead of a configuration change.
+    pub(crate) fn unpool_all(&mut self) {
+        for queue in &mut self.queues {
+            for pool in &mut queue.pools {
+                *pool = Pool::new(queue.cfg.selection);
+            }
+        }
+        for agent in &mut self.agents {
+            agent.pooled.clear();
+        }
+    }
+
+    /// Pools every available agent, in turn order so lines stay sorted, and
+    /// asks for a match for each.
+    pub(crate) fn pool_available(&mut self) {
+        let mut available: Vec<usize> = (0..self.agents.len())
+            .filter(|&a| self.agents[a].available)
+            .collect();
+        available.sort_by_key(|&a| self.agents[a].turn);
+        for a in available {
+            self.pool_in(a);
+            self.pending_agents.push_back(a);
+        }
+    }
+
+    /// A new day reset the contact counts: re-sort the pools that order by
+    /// them. Nobody becomes eligible for anything new.
+    pub(crate) fn rekey_fewest_contacts(&mut self) {
+        for a in 0..self.agents.len() {
+            for i in 0..self.agents[a].pooled.len() {
+                let (q, tier, old) = self.agents[a].pooled[i];
+                if self.queues[q].cfg.selection != SelectionPolicy::FewestContacts {
+                    continue;
+                }
+                let key = self.pool_key(a, q);
+                let pool = &mut self.queues[q].pools[usize::from(tier)];
+                pool.remove(old, a, &self.agents);
+                pool.insert(key, a, &self.agents);
+                self.agents[a].pooled[i].2 = key;
+            }
+        }
     }
 
     fn profile_priority(&self, a: usize, q: usize) -> u8 {
@@ -190,7 +302,7 @@ impl Engine {
         let mut alternatives = 0;
         for (tier, pool) in queue.pools[..=top].iter().enumerate() {
             alternatives += pool.len();
-            if let Some((key, a)) = pool.best(policy, cursor) {
+            if let Some((key, a)) = pool.best(policy, cursor, &self.agents) {
                 let r = rank(policy, cursor, key);
                 if best.is_none_or(|(b, _, _)| r < b) {
                     best = Some((r, a, tier as u8));
@@ -212,7 +324,9 @@ impl Engine {
         }
         for &b in queue.lent[1..=top].iter().flatten() {
             let lender = &self.queues[b];
-            if let Some((_, a)) = lender.pools[0].best(lender.cfg.selection, lender.rr_cursor) {
+            if let Some((_, a)) =
+                lender.pools[0].best(lender.cfg.selection, lender.rr_cursor, &self.agents)
+            {
                 return Some(self.borrowed_pick(q, b, a, lender.pools[0].len()));
             }
         }
