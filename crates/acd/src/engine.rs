@@ -26,7 +26,7 @@ use crate::record::{
     AgentState, ContactRecord, ContactResult, Decision, HoldSpan, Leg, LegEnd, OfferAttempt,
     OfferOutcome, Party, Record, RecordKind, TransferTarget,
 };
-use crate::select::{Pool, PoolKey};
+use crate::select::Pool;
 use crate::waiting::{Rules, Waiting};
 
 /// How the engine finds matches.
@@ -104,8 +104,6 @@ pub(crate) struct Agent {
     pub memberships: Vec<Membership>,
     /// Sorted: own queues first, then by profile priority.
     pub reach: Vec<Reach>,
-    /// Where the agent sits in pools while available.
-    pub pooled: Vec<(usize, u8, PoolKey)>,
     /// Contacts transferred to this agent by name, by place time.
     pub personal: BTreeSet<(Time, ContactId)>,
 }
@@ -124,7 +122,6 @@ impl Agent {
             contacts_today: 0,
             memberships: Vec::new(),
             reach: Vec::new(),
-            pooled: Vec::new(),
             personal: BTreeSet::new(),
         }
     }
@@ -572,10 +569,11 @@ impl Engine {
             }
             Event::Configure(change) => self.configure(change),
             Event::DayStarted => {
+                self.set_fewest_contacts_pooling(false);
                 for agent in &mut self.agents {
                     agent.contacts_today = 0;
                 }
-                self.rekey_fewest_contacts();
+                self.set_fewest_contacts_pooling(true);
                 self.emit(RecordKind::DayStarted);
                 Ok(())
             }
@@ -1448,6 +1446,7 @@ impl Engine {
         let agent = &mut self.agents[a];
         agent.memberships = memberships;
         agent.reach = reach;
+        agent.reach.shrink_to_fit();
     }
 }
 

@@ -176,25 +176,26 @@ impl Engine {
         if self.selector != Selector::Indexed {
             return;
         }
-        // Reuse the agent's buffer: this runs every time an agent frees up.
-        let mut pooled = std::mem::take(&mut self.agents[a].pooled);
-        pooled.clear();
         for i in 0..self.agents[a].memberships.len() {
             let m = self.agents[a].memberships[i];
             let key = self.pool_key(a, m.queue);
             self.queues[m.queue].pools[usize::from(m.tier)].insert(key, a, &self.agents);
-            pooled.push((m.queue, m.tier, key));
         }
-        self.agents[a].pooled = pooled;
     }
 
-    /// Takes an agent that stopped being available out of every pool.
+    /// Takes an agent that stopped being available out of every pool. Its
+    /// pool keys are what they were when it joined: nothing they depend on
+    /// changes while an agent is available (see `set_fewest_contacts_pooling`
+    /// for the one exception).
     pub(crate) fn pool_out(&mut self, a: usize) {
-        let mut pooled = std::mem::take(&mut self.agents[a].pooled);
-        for (q, tier, key) in pooled.drain(..) {
-            self.queues[q].pools[usize::from(tier)].remove(key, a, &self.agents);
+        if self.selector != Selector::Indexed {
+            return;
         }
-        self.agents[a].pooled = pooled;
+        for i in 0..self.agents[a].memberships.len() {
+            let m = self.agents[a].memberships[i];
+            let key = self.pool_key(a, m.queue);
+            self.queues[m.queue].pools[usize::from(m.tier)].remove(key, a, &self.agents);
+        }
     }
 
     /// Empties every pool, ahead of a configuration change.
@@ -203,9 +204,6 @@ impl Engine {
             for pool in &mut queue.pools {
                 *pool = Pool::new(queue.cfg.selection);
             }
-        }
-        for agent in &mut self.agents {
-            agent.pooled.clear();
         }
     }
 
@@ -222,20 +220,28 @@ impl Engine {
         }
     }
 
-    /// A new day reset the contact counts: re-sort the pools that order by
-    /// them. Nobody becomes eligible for anything new.
-    pub(crate) fn rekey_fewest_contacts(&mut self) {
+    /// Takes the available agents out of (or puts them back into) the
+    /// pools ordered by contacts today, around a reset of those counts.
+    pub(crate) fn set_fewest_contacts_pooling(&mut self, pooled: bool) {
+        if self.selector != Selector::Indexed {
+            return;
+        }
         for a in 0..self.agents.len() {
-            for i in 0..self.agents[a].pooled.len() {
-                let (q, tier, old) = self.agents[a].pooled[i];
-                if self.queues[q].cfg.selection != SelectionPolicy::FewestContacts {
+            if !self.agents[a].available {
+                continue;
+            }
+            for i in 0..self.agents[a].memberships.len() {
+                let m = self.agents[a].memberships[i];
+                if self.queues[m.queue].cfg.selection != SelectionPolicy::FewestContacts {
                     continue;
                 }
-                let key = self.pool_key(a, q);
-                let pool = &mut self.queues[q].pools[usize::from(tier)];
-                pool.remove(old, a, &self.agents);
-                pool.insert(key, a, &self.agents);
-                self.agents[a].pooled[i].2 = key;
+                let key = self.pool_key(a, m.queue);
+                let pool = &mut self.queues[m.queue].pools[usize::from(m.tier)];
+                if pooled {
+                    pool.insert(key, a, &self.agents);
+                } else {
+                    pool.remove(key, a, &self.agents);
+                }
             }
         }
     }
