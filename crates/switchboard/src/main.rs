@@ -6,6 +6,8 @@
 //! (serving, demos, simulation) join [`Command`] the same way.
 
 mod bench;
+mod output;
+mod planning;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -20,6 +22,12 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// What N agents achieve on a traffic: Erlang B, C and A.
+    Erlang(planning::ErlangArgs),
+    /// The fewest agents meeting service-level, ASA, abandonment and
+    /// occupancy targets, for one traffic, a day of intervals or pooled
+    /// queues.
+    Staff(planning::StaffArgs),
     /// Measure Switchboard's components on synthetic load.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -27,6 +35,8 @@ enum Command {
 
 fn main() -> Result<()> {
     match Cli::parse().command {
+        Command::Erlang(args) => planning::erlang(&args),
+        Command::Staff(args) => planning::staff_command(&args),
         Command::Bench(command) => bench::run(command),
     }
 }

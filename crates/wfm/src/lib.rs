@@ -1,0 +1,15 @@
+//! Switchboard's workforce management: the planning half of running a
+//! contact center.
+//!
+//! Modules: [`erlang`] (Erlang B, C and A — M/M/N/N, M/M/N, M/M/N+M — exact
+//! and numerically stable from one to a hundred thousand agents),
+//! [`staffing`] (fewest agents meeting any combination of targets, per
+//! interval, with shrinkage) and [`series`] (interval demand and
+//! requirement series shared by forecasting, staffing and scheduling).
+//! Definitions follow the project's KPI glossary: `service_level` (with its
+//! definition named), `asa`, `abandon_rate`, `occupancy`,
+//! `waiting_probability`; times in seconds.
+
+pub mod erlang;
+pub mod series;
+pub mod staffing;
