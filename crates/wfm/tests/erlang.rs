@@ -154,6 +154,18 @@ fn erlang_a_where_pyworkforce_underflows() {
 }
 
 #[test]
+fn erlang_a_overloaded_at_ten_thousand_erlangs() {
+    // 10,000 Erlangs on 9,950 agents (AHT 300 s, patience 600 s, T = 20 s):
+    // beyond Erlang C's reach; 50-digit values from scripts/erlang_reference.py.
+    let t = Traffic::from_erlangs(10_000.0, 300.0).unwrap();
+    let p = performance(t, Patience::mean(600.0).unwrap(), 9950, 20.0).unwrap();
+    check("Pw", p.waiting_probability, 0.79884316430335519518, 1e-9);
+    check("P(abandon)", p.abandon_rate, 0.0062931775130987492799, 1e-9);
+    check("SL offered", p.service_level.offered, 0.99367100982841907994, 1e-9);
+    check("SL virtual", p.service_level.virtual_wait, 0.99996291333276077194, 1e-9);
+}
+
+#[test]
 fn erlang_a_with_long_patience_approaches_erlang_c() {
     let t = Traffic::new(100.0, 1800.0, 180.0).unwrap();
     let c = performance(t, Patience::Unlimited, 14, 20.0).unwrap();
