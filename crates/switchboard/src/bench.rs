@@ -9,6 +9,7 @@
 
 mod center;
 mod drive;
+mod wfm;
 
 use acd::Selector;
 use anyhow::Result;
@@ -37,6 +38,9 @@ pub enum BenchCommand {
     /// the scanning selector as a naive baseline. Prints a table, then a
     /// one-line summary for scripts. The default run takes under a minute.
     Route(RouteArgs),
+    /// Measure staffing speed (Erlang C and A at up to 10,000 Erlangs)
+    /// against pyworkforce on the same work; see scripts/bench-wfm.
+    Wfm(wfm::WfmArgs),
 }
 
 /// Options of `bench route`.
@@ -68,6 +72,7 @@ pub struct RouteArgs {
 pub fn run(command: BenchCommand) -> Result<()> {
     match command {
         BenchCommand::Route(args) => route(&args),
+        BenchCommand::Wfm(args) => wfm::run(&args),
     }
 }
 
