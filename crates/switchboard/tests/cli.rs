@@ -69,3 +69,108 @@ fn bad_options_are_refused_with_the_reason() {
         "{stderr}"
     );
 }
+
+#[test]
+fn erlang_json_names_fields_as_the_kpi_glossary() {
+    let out = switchboard(&[
+        "erlang",
+        "--calls",
+        "100",
+        "--interval",
+        "30",
+        "--aht",
+        "180",
+        "--agents",
+        "14",
+        "--json",
+    ]);
+    assert!(out.status.success());
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let row = &rows[0];
+    for field in ["waiting_probability", "asa", "abandon_rate", "occupancy"] {
+        assert!(row[field].is_number(), "{field} in {row}");
+    }
+    for definition in ["answered", "offered", "abandon_neutral", "virtual"] {
+        assert!(
+            row["service_level"][definition].is_number(),
+            "{definition} in {row}"
+        );
+    }
+    let pw = row["waiting_probability"].as_f64().unwrap();
+    assert!((pw - 0.1741319336).abs() < 1e-9, "{pw}");
+}
+
+#[test]
+fn staff_reads_a_demand_file_and_names_a_bad_line() {
+    let dir = std::env::temp_dir().join(format!("switchboard-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("day.csv");
+    std::fs::write(
+        &good,
+        "start,contacts,aht\n2024-03-04 08:00,100,180\n2024-03-04 08:30,0,\n2024-03-04 09:00,150,200\n",
+    )
+    .unwrap();
+    let out = switchboard(&[
+        "staff",
+        "--demand",
+        good.to_str().unwrap(),
+        "--interval",
+        "30",
+        "--sl",
+        "0.8",
+        "--csv",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("start,contacts,aht_s,agents"),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with("2024-03-04T08:00:00,100.0,180,14,"),
+        "{stdout}"
+    );
+    assert!(
+        lines[2].starts_with("2024-03-04T08:30:00,0.0,180,0,"),
+        "{stdout}"
+    );
+
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "start,contacts\n2024-03-04 08:00,100\n2024-03-04 08:30,lots\n",
+    )
+    .unwrap();
+    let out = switchboard(&["staff", "--demand", bad.to_str().unwrap(), "--sl", "0.8"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("line 3, field contacts: \"lots\""),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn impossible_staffing_targets_say_why() {
+    let out = switchboard(&[
+        "staff",
+        "--erlangs",
+        "10",
+        "--sl",
+        "1.0",
+        "--threshold",
+        "0",
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("service level = 1"), "{stderr}");
+    let out = switchboard(&["erlang", "--erlangs", "10", "--agents", "9"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at or above"));
+}
