@@ -6,6 +6,7 @@
 //! (serving, demos, simulation) join [`Command`] the same way.
 
 mod bench;
+mod forecast;
 mod output;
 mod planning;
 
@@ -28,6 +29,9 @@ enum Command {
     /// occupancy targets, for one traffic, a day of intervals or pooled
     /// queues.
     Staff(planning::StaffArgs),
+    /// Contacts and handle time per interval from history, or a backtest
+    /// of the forecasting methods.
+    Forecast(forecast::ForecastArgs),
     /// Measure Switchboard's components on synthetic load.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -37,6 +41,7 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Erlang(args) => planning::erlang(&args),
         Command::Staff(args) => planning::staff_command(&args),
+        Command::Forecast(args) => forecast::run(&args),
         Command::Bench(command) => bench::run(command),
     }
 }

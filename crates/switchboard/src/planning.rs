@@ -11,7 +11,8 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde::Serialize;
 use wfm::erlang::{Patience, Performance, Traffic, erlang_b, performance};
-use wfm::series::{IntervalLength, read_demand_csv};
+use wfm::forecast::History;
+use wfm::series::IntervalLength;
 use wfm::staffing::{
     IntervalStaffing, ServiceLevelTarget, Shrinkage, SlDefinition, Staffing, Targets,
     compare_pooling, staff, staff_intervals,
@@ -62,14 +63,12 @@ impl TrafficArgs {
     }
 }
 
-/// Evaluate a range of agent counts.
-///
-/// Examples:
-///   switchboard erlang --calls 100 --interval 30 --aht 180 --agents 12 --to 16
-///   switchboard erlang --erlangs 3000 --aht 180 --patience 300 --agents 3050 --threshold 60
-///   switchboard erlang --calls 360 --aht 240 --agents 55 --threshold 15 --json
+/// Options of `switchboard erlang`.
 #[derive(Debug, Args)]
-#[command(verbatim_doc_comment)]
+#[command(after_help = "Examples:
+  switchboard erlang --calls 100 --interval 30 --aht 180 --agents 12 --to 16
+  switchboard erlang --erlangs 3000 --aht 180 --patience 300 --agents 3050 --threshold 60
+  switchboard erlang --calls 360 --aht 240 --agents 55 --threshold 15 --json")]
 pub struct ErlangArgs {
     #[command(flatten)]
     traffic: TrafficArgs,
@@ -203,19 +202,18 @@ impl TargetArgs {
     }
 }
 
-/// Find the fewest agents that meet the targets.
-///
-/// Examples:
-///   switchboard staff --calls 100 --interval 30 --aht 180 --sl 0.8 --threshold 20
-///   switchboard staff --erlangs 10000 --aht 300 --sl 0.9 --threshold 30 --shrinkage 0.3
-///   switchboard staff --calls 500 --aht 240 --patience 120 --max-abandon 0.03 --max-occupancy 0.9
-///   switchboard staff --demand day.csv --interval 15 --aht 200 --sl 0.8 --fractional --csv
-///   switchboard staff --pool 120:180 --pool 80:300 --pool 40:240 --interval 30 --sl 0.8
-///
-/// A demand file is CSV with a header: start,contacts[,aht]
-/// (start like 2024-03-04 08:00; aht in seconds, defaults to --aht).
+/// Options of `switchboard staff`.
 #[derive(Debug, Args)]
-#[command(verbatim_doc_comment)]
+#[command(after_help = "Examples:
+  switchboard staff --calls 100 --interval 30 --aht 180 --sl 0.8 --threshold 20
+  switchboard staff --erlangs 10000 --aht 300 --sl 0.9 --threshold 30 --shrinkage 0.3
+  switchboard staff --calls 500 --aht 240 --patience 120 --max-abandon 0.03 --max-occupancy 0.9
+  switchboard staff --demand day.csv --interval 15 --aht 200 --sl 0.8 --fractional --csv
+  switchboard staff --pool 120:180 --pool 80:300 --pool 40:240 --interval 30 --sl 0.8
+
+A demand file is CSV with a header: start,contacts[,aht] (start like
+2024-03-04T08:00, on the --interval grid; aht in seconds, else --aht).
+`switchboard forecast --csv` writes one.")]
 pub struct StaffArgs {
     #[command(flatten)]
     traffic: TrafficArgs,
@@ -243,11 +241,12 @@ pub fn staff_command(args: &StaffArgs) -> Result<()> {
     if let Some(path) = &args.demand {
         let file =
             std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-        let demand =
-            read_demand_csv(file).with_context(|| format!("reading {}", path.display()))?;
+        let interval = args.traffic.interval()?;
+        let history = History::from_csv(file, Some(interval))
+            .with_context(|| format!("reading {}", path.display()))?;
         let rows = staff_intervals(
-            &demand,
-            args.traffic.interval()?,
+            history.observations(),
+            interval,
             args.traffic.aht,
             patience,
             &targets,

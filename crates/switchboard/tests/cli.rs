@@ -150,7 +150,7 @@ fn staff_reads_a_demand_file_and_names_a_bad_line() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("line 3, field contacts: \"lots\""),
+        stderr.contains("line 3: field `contacts` has value \"lots\""),
         "{stderr}"
     );
     std::fs::remove_dir_all(&dir).unwrap();

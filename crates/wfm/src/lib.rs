@@ -4,12 +4,15 @@
 //! Modules: [`erlang`] (Erlang B, C and A — M/M/N/N, M/M/N, M/M/N+M — exact
 //! and numerically stable from one to a hundred thousand agents),
 //! [`staffing`] (fewest agents meeting any combination of targets, per
-//! interval, with shrinkage) and [`series`] (interval demand and
-//! requirement series shared by forecasting, staffing and scheduling).
+//! interval, with shrinkage), [`forecast`] (contacts and handle time per
+//! interval from history, with a rolling-origin backtest and anomaly
+//! flags) and [`series`] (interval demand and requirement series shared
+//! by forecasting, staffing and scheduling).
 //! Definitions follow the project's KPI glossary: `service_level` (with its
 //! definition named), `asa`, `abandon_rate`, `occupancy`,
 //! `waiting_probability`; times in seconds.
 
 pub mod erlang;
+pub mod forecast;
 pub mod series;
 pub mod staffing;
