@@ -9,6 +9,7 @@ mod bench;
 mod forecast;
 mod output;
 mod planning;
+mod schedule;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -32,6 +33,9 @@ enum Command {
     /// Contacts and handle time per interval from history, or a backtest
     /// of the forecasting methods.
     Forecast(forecast::ForecastArgs),
+    /// Shifts and breaks covering an interval requirement at least cost,
+    /// named agents on them, the coverage chart; and adherence.
+    Schedule(schedule::ScheduleArgs),
     /// Measure Switchboard's components on synthetic load.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -42,6 +46,7 @@ fn main() -> Result<()> {
         Command::Erlang(args) => planning::erlang(&args),
         Command::Staff(args) => planning::staff_command(&args),
         Command::Forecast(args) => forecast::run(&args),
+        Command::Schedule(args) => schedule::run(&args),
         Command::Bench(command) => bench::run(command),
     }
 }
