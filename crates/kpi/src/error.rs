@@ -1,0 +1,28 @@
+//! Why a report could not be computed.
+//!
+//! Key type: [`Error`].
+
+use acd::model::{ContactId, Time};
+
+/// Everything that can go wrong computing a report.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A record's time cannot be placed on the calendar (the driver's epoch
+    /// is the Unix epoch; jiff covers the years -9999 to 9999).
+    #[error("{0} is outside the calendar range")]
+    TimeOutOfRange(Time),
+    /// A finished contact has a leg that never left its queue or whose
+    /// answered call never wrapped up: the log is not the engine's output.
+    #[error("contact {contact} leg {leg} is incomplete: {what}")]
+    IncompleteLeg {
+        /// The contact.
+        contact: ContactId,
+        /// The leg's index in the contact.
+        leg: usize,
+        /// What is missing.
+        what: &'static str,
+    },
+    /// A rate target outside 0..=1.
+    #[error("a rate must be between 0 and 1, got {0}")]
+    Rate(f64),
+}

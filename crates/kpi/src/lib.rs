@@ -1,0 +1,109 @@
+//! Switchboard's KPIs, computed in one place from the routing engine's
+//! records (the event log) with the definitions of `KPI.md`.
+//!
+//! Key types: [`Ledger`] (built once from the records; every report and
+//! drill-down reads it), [`QueueReport`], [`AgentReport`], [`OutcomeReport`],
+//! [`LegFact`] (a classified leg of a finished contact) and [`Error`].
+//!
+//! Modules: [`interval`] (calendar intervals in the center's time zone),
+//! [`legs`] (records → classified legs), [`queue`], [`agent`], [`outcome`]
+//! (the reports) and [`error`].
+//!
+//! Semantics in brief: every leg (a contact's pass through one queue) is an
+//! offered contact of its queue, in the interval it entered that queue;
+//! only finished contacts are counted; `handled` means an agent connected
+//! and wrapped up, callbacks included; agent time comes from
+//! [`acd::accounting::Accounting`].
+
+pub mod agent;
+pub mod error;
+pub mod interval;
+pub mod legs;
+pub mod outcome;
+pub mod queue;
+
+use acd::Record;
+use acd::accounting::Accounting;
+use acd::model::{AgentId, Code, ContactId, QueueId, Time};
+use jiff::Zoned;
+
+pub use agent::{AgentReport, AgentRow};
+pub use error::Error;
+pub use interval::{Bucketing, Interval};
+pub use legs::{Disposition, Entry, LegFact, Work};
+pub use outcome::{OutcomeOptions, OutcomeReport, OutcomeRow, Period, Rate};
+pub use queue::{Count, QueueOptions, QueueReport, QueueRow, ServiceLevel, SlDefinition};
+
+/// Everything the reports need from a run of records.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    legs: Vec<LegFact>,
+    accounting: Accounting,
+    end: Time,
+}
+
+impl Ledger {
+    /// Reads records in engine order.
+    pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Result<Self, Error> {
+        let mut classifier = legs::Classifier::default();
+        let mut ledger = Ledger::default();
+        for record in records {
+            classifier.push(record, &mut ledger.legs)?;
+            ledger.accounting.apply(record);
+            ledger.end = ledger.end.max(record.at);
+        }
+        Ok(ledger)
+    }
+
+    /// The classified legs of every finished contact, in finishing order.
+    pub fn legs(&self) -> &[LegFact] {
+        &self.legs
+    }
+
+    /// The queue interval report.
+    pub fn queue_report(&self, options: &QueueOptions) -> Result<QueueReport, Error> {
+        queue::report(&self.legs, options)
+    }
+
+    /// Drill-down: the contacts behind `count` of `queue` in the interval
+    /// starting at `start` (as in [`QueueRow::start`]), one per leg.
+    pub fn queue_contacts(
+        &self,
+        options: &QueueOptions,
+        queue: QueueId,
+        start: &Zoned,
+        count: Count,
+    ) -> Result<Vec<ContactId>, Error> {
+        queue::contacts(&self.legs, options, queue, start, count)
+    }
+
+    /// The agent report, open states counted up to the last record.
+    pub fn agent_report(&self) -> AgentReport {
+        agent::report(&self.legs, &self.accounting.totals_at(self.end))
+    }
+
+    /// Drill-down: the contacts `agent` handled, one per leg.
+    pub fn handled_by(&self, agent: AgentId) -> Vec<ContactId> {
+        self.legs
+            .iter()
+            .filter(|leg| leg.work.as_ref().is_some_and(|w| w.agent == agent))
+            .map(|leg| leg.contact)
+            .collect()
+    }
+
+    /// The outcome-code report.
+    pub fn outcome_report(&self, options: &OutcomeOptions) -> Result<OutcomeReport, Error> {
+        outcome::report(&self.legs, options)
+    }
+
+    /// Drill-down: the contacts of the period starting at `start` handled
+    /// with `outcome` (`None`: wrapped up without a code).
+    pub fn outcome_contacts(
+        &self,
+        options: &OutcomeOptions,
+        start: &Zoned,
+        outcome: Option<&Code>,
+    ) -> Result<Vec<ContactId>, Error> {
+        outcome::contacts(&self.legs, options, start, outcome)
+    }
+}
