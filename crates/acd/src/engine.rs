@@ -23,8 +23,8 @@ use crate::error::Error;
 use crate::event::{ConfigChange, Event, NewContact, WrapUp};
 use crate::model::{AgentId, Code, ContactId, Proficiency, QueueId, SkillId, Span, Time};
 use crate::record::{
-    AgentState, ContactRecord, ContactResult, Decision, HoldSpan, Leg, LegEnd, OfferAttempt,
-    OfferOutcome, Party, Record, RecordKind, TransferTarget,
+    AgentState, CallbackCause, CallbackMark, ContactRecord, ContactResult, Decision, HoldSpan, Leg,
+    LegEnd, OfferAttempt, OfferOutcome, Party, Record, RecordKind, TransferTarget,
 };
 use crate::select::Pool;
 use crate::waiting::{Rules, Waiting};
@@ -642,7 +642,7 @@ impl Engine {
         if c.phase != Phase::Queued || c.record.callback {
             return Err(self.contact_error(c, "request a callback"));
         }
-        self.become_callback(id);
+        self.become_callback(id, CallbackCause::Requested);
         self.emit(RecordKind::CallbackRequested { contact: id });
         Ok(())
     }
@@ -1095,11 +1095,14 @@ impl Engine {
         }
     }
 
-    fn become_callback(&mut self, id: ContactId) {
+    fn become_callback(&mut self, id: ContactId, cause: CallbackCause) {
         // Re-entering the line drops the announcement and max-wait timers
         // that only make sense for a caller on the line; the place stays.
         self.dequeue(id);
-        self.contact_mut(id).record.callback = true;
+        let at = self.now;
+        let c = self.contact_mut(id);
+        c.record.callback = true;
+        c.leg().callback = Some(CallbackMark { at, cause });
         self.enqueue(id);
     }
 
@@ -1116,7 +1119,7 @@ impl Engine {
             to,
         });
         match to {
-            Overflow::Callback => self.become_callback(id),
+            Overflow::Callback => self.become_callback(id, CallbackCause::MaxWait),
             Overflow::Voicemail => {
                 self.dequeue(id);
                 let c = self.contact_mut(id);

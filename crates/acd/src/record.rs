@@ -390,6 +390,9 @@ pub struct Leg {
     pub ended: Option<Time>,
     /// How the leg ended.
     pub end: Option<LegEnd>,
+    /// When and why the caller stopped waiting on the line and became a
+    /// callback; the contact keeps its place in this leg.
+    pub callback: Option<CallbackMark>,
     /// Wrap-up ended.
     pub wrap_ended: Option<Time>,
     /// Outcome code from wrap-up.
@@ -412,12 +415,32 @@ impl Leg {
             holds: Vec::new(),
             ended: None,
             end: None,
+            callback: None,
             wrap_ended: None,
             outcome: None,
             reason: None,
             notes: String::new(),
         }
     }
+}
+
+/// When and why a leg became a callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallbackMark {
+    /// The moment the caller left the line.
+    pub at: Time,
+    /// Why.
+    pub cause: CallbackCause,
+}
+
+/// Why a waiting caller became a callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackCause {
+    /// The caller asked for it.
+    Requested,
+    /// The queue's maximum wait overflowed to callback.
+    MaxWait,
 }
 
 /// How the contact as a whole ended.

@@ -22,6 +22,9 @@ pub enum Error {
         /// What is missing.
         what: &'static str,
     },
+    /// A survey score outside 1..=5.
+    #[error("a survey score must be 1 to 5, got {0}")]
+    Score(u8),
     /// A rate target outside 0..=1.
     #[error("a rate must be between 0 and 1, got {0}")]
     Rate(f64),

@@ -2,8 +2,8 @@
 //!
 //! Key types: [`LegFact`] (one pass of a contact through one queue: how it
 //! entered, how it left the line, and the agent's work if it was handled),
-//! [`Entry`], [`Disposition`], [`Work`], and [`Classifier`], which turns the
-//! engine's records into facts.
+//! [`Entry`], [`Disposition`], [`Work`], and [`classify`], which turns a
+//! finished contact's record into facts.
 //!
 //! A leg is one contact offered to one queue: a transfer or an overflow
 //! starts a new leg in the new queue, so a transferred call counts as
@@ -12,12 +12,9 @@
 //! leaves the line when it is requested, because the customer no longer
 //! waits on the phone.
 
-use std::collections::HashMap;
-
 use acd::config::Overflow;
 use acd::model::{AgentId, Code, ContactId, QueueId, Span, Time};
-use acd::record::{ContactRecord, Leg, LegEnd};
-use acd::{Record, RecordKind};
+use acd::record::{CallbackCause, ContactRecord, Leg, LegEnd};
 use serde::Serialize;
 
 use crate::error::Error;
@@ -100,56 +97,8 @@ impl LegFact {
     }
 }
 
-/// How a contact became a callback.
-#[derive(Debug, Clone, Copy)]
-enum Callback {
-    Requested,
-    TimedOut,
-}
-
-/// Turns records into [`LegFact`]s. Feed every record in engine order;
-/// facts come out when their contact finishes, so a contact still live at
-/// the end of the records is in no report.
-#[derive(Debug, Default)]
-pub struct Classifier {
-    /// When each live contact became a callback; the engine keeps such a
-    /// contact in its leg, so the moment is only in the record stream.
-    callbacks: HashMap<ContactId, Vec<(Time, Callback)>>,
-}
-
-impl Classifier {
-    /// Takes one record, appending the facts of a contact that finished.
-    pub fn push(&mut self, record: &Record, facts: &mut Vec<LegFact>) -> Result<(), Error> {
-        match &record.kind {
-            RecordKind::CallbackRequested { contact } => self
-                .callbacks
-                .entry(*contact)
-                .or_default()
-                .push((record.at, Callback::Requested)),
-            RecordKind::Overflowed {
-                contact,
-                to: Overflow::Callback,
-                ..
-            } => self
-                .callbacks
-                .entry(*contact)
-                .or_default()
-                .push((record.at, Callback::TimedOut)),
-            RecordKind::ContactFinished(contact) => {
-                let callbacks = self.callbacks.remove(&contact.id).unwrap_or_default();
-                classify(contact, &callbacks, facts)?;
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-}
-
-fn classify(
-    contact: &ContactRecord,
-    callbacks: &[(Time, Callback)],
-    facts: &mut Vec<LegFact>,
-) -> Result<(), Error> {
+/// Appends the classified legs of a finished contact to `facts`.
+pub fn classify(contact: &ContactRecord, facts: &mut Vec<LegFact>) -> Result<(), Error> {
     let incomplete = |leg, what| Error::IncompleteLeg {
         contact: contact.id,
         leg,
@@ -157,15 +106,11 @@ fn classify(
     };
     let mut entry = Entry::Arrival;
     for (index, leg) in contact.legs.iter().enumerate() {
-        let next_queued = contact.legs.get(index + 1).map(|next| next.queued);
-        // A callback belongs to the leg in line when it happened: the
-        // last leg that had entered its queue by then.
-        let callback = callbacks
-            .iter()
-            .find(|(at, _)| *at >= leg.queued && next_queued.is_none_or(|next| *at < next));
-        let (disposition, left_line) = match (callback, leg.end) {
-            (Some((at, Callback::Requested)), _) => (Disposition::CallbackRequested, *at),
-            (Some((at, Callback::TimedOut)), _) => (Disposition::TimedOut, *at),
+        let (disposition, left_line) = match (leg.callback, leg.end) {
+            (Some(mark), _) => match mark.cause {
+                CallbackCause::Requested => (Disposition::CallbackRequested, mark.at),
+                CallbackCause::MaxWait => (Disposition::TimedOut, mark.at),
+            },
             (None, Some(LegEnd::Handled | LegEnd::Transferred)) => (
                 Disposition::Answered,
                 leg.answered.ok_or(incomplete(index, "answer time"))?,

@@ -1,13 +1,14 @@
 //! Switchboard's KPIs, computed in one place from the routing engine's
 //! records (the event log) with the definitions of `KPI.md`.
 //!
-//! Key types: [`Ledger`] (built once from the records; every report and
-//! drill-down reads it), [`QueueReport`], [`AgentReport`], [`OutcomeReport`],
-//! [`LegFact`] (a classified leg of a finished contact) and [`Error`].
+//! Key types: [`Fact`] (an entry of the event log), [`Ledger`] (built once
+//! from the facts; every report and drill-down reads it), [`QueueReport`],
+//! [`AgentReport`], [`OutcomeReport`], [`LegFact`] (a classified leg of a
+//! finished contact) and [`Error`].
 //!
-//! Modules: [`interval`] (calendar intervals in the center's time zone),
-//! [`legs`] (records → classified legs), [`queue`], [`agent`], [`outcome`]
-//! (the reports) and [`error`].
+//! Modules: [`fact`] (the log's entries), [`interval`] (calendar intervals in
+//! the center's time zone), [`legs`] (finished contacts → classified legs),
+//! [`queue`], [`agent`], [`outcome`] (the reports) and [`error`].
 //!
 //! Semantics in brief: every leg (a contact's pass through one queue) is an
 //! offered contact of its queue, in the interval it entered that queue;
@@ -17,42 +18,84 @@
 
 pub mod agent;
 pub mod error;
+pub mod fact;
 pub mod interval;
 pub mod legs;
 pub mod outcome;
 pub mod queue;
 
-use acd::Record;
 use acd::accounting::Accounting;
 use acd::model::{AgentId, Code, ContactId, QueueId, Time};
+use acd::record::ContactRecord;
+use acd::{Record, RecordKind};
 use jiff::Zoned;
 
 pub use agent::{AgentReport, AgentRow};
 pub use error::Error;
+pub use fact::{Fact, Money, Sale, Score, Survey};
 pub use interval::{Bucketing, Interval};
 pub use legs::{Disposition, Entry, LegFact, Work};
 pub use outcome::{OutcomeOptions, OutcomeReport, OutcomeRow, Period, Rate};
 pub use queue::{Count, QueueOptions, QueueReport, QueueRow, ServiceLevel, SlDefinition};
 
-/// Everything the reports need from a run of records.
+/// Everything the reports need from a run of facts.
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
+    contacts: Vec<ContactRecord>,
     legs: Vec<LegFact>,
+    surveys: Vec<Survey>,
+    sales: Vec<Sale>,
     accounting: Accounting,
     end: Time,
 }
 
 impl Ledger {
-    /// Reads records in engine order.
+    /// Reads the engine's records in engine order.
     pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Result<Self, Error> {
-        let mut classifier = legs::Classifier::default();
         let mut ledger = Ledger::default();
         for record in records {
-            classifier.push(record, &mut ledger.legs)?;
-            ledger.accounting.apply(record);
-            ledger.end = ledger.end.max(record.at);
+            ledger.push_record(record)?;
         }
         Ok(ledger)
+    }
+
+    /// Reads an event log in log order.
+    pub fn from_facts<'a>(facts: impl IntoIterator<Item = &'a Fact>) -> Result<Self, Error> {
+        let mut ledger = Ledger::default();
+        for fact in facts {
+            match fact {
+                Fact::Routing(record) => ledger.push_record(record)?,
+                Fact::Survey(survey) => ledger.surveys.push(survey.clone()),
+                Fact::Sale(sale) => ledger.sales.push(sale.clone()),
+            }
+            ledger.end = ledger.end.max(fact.at());
+        }
+        Ok(ledger)
+    }
+
+    fn push_record(&mut self, record: &Record) -> Result<(), Error> {
+        if let RecordKind::ContactFinished(contact) = &record.kind {
+            legs::classify(contact, &mut self.legs)?;
+            self.contacts.push((**contact).clone());
+        }
+        self.accounting.apply(record);
+        self.end = self.end.max(record.at);
+        Ok(())
+    }
+
+    /// Every finished contact, in finishing order.
+    pub fn contacts(&self) -> &[ContactRecord] {
+        &self.contacts
+    }
+
+    /// Every survey answer, in log order.
+    pub fn surveys(&self) -> &[Survey] {
+        &self.surveys
+    }
+
+    /// Every closed lead, in log order.
+    pub fn sales(&self) -> &[Sale] {
+        &self.sales
     }
 
     /// The classified legs of every finished contact, in finishing order.

@@ -1,0 +1,164 @@
+//! The entries of the event log: what the store keeps and every report
+//! reads.
+//!
+//! Key types: [`Fact`] (an engine [`Record`], a post-call [`Survey`] answer
+//! or a [`Sale`] that closed a lead), [`Score`] (1–5) and [`Money`]
+//! (integer cents, so sums are exact).
+//!
+//! Surveys and sales arrive after their contact finished, from the IVR and
+//! from the CRM, so they are facts of their own rather than fields of the
+//! contact record.
+
+use std::fmt;
+
+use acd::Record;
+use acd::model::{ContactId, Time};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+/// One entry of the event log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fact {
+    /// Something the routing engine did or saw.
+    Routing(Record),
+    /// The caller answered the post-call survey.
+    Survey(Survey),
+    /// A lead handed to sales was won or lost.
+    Sale(Sale),
+}
+
+impl Fact {
+    /// When it happened.
+    pub fn at(&self) -> Time {
+        match self {
+            Fact::Routing(record) => record.at,
+            Fact::Survey(survey) => survey.at,
+            Fact::Sale(sale) => sale.at,
+        }
+    }
+
+    /// A short name of its kind, for logs and indexes.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Fact::Routing(_) => "routing",
+            Fact::Survey(_) => "survey",
+            Fact::Sale(_) => "sale",
+        }
+    }
+}
+
+impl From<Record> for Fact {
+    fn from(record: Record) -> Self {
+        Fact::Routing(record)
+    }
+}
+
+/// A post-call satisfaction answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Survey {
+    /// The contact it rates.
+    pub contact: ContactId,
+    /// When it was answered.
+    pub at: Time,
+    /// The caller's score.
+    pub score: Score,
+}
+
+/// A satisfaction score from 1 (very dissatisfied) to 5 (very satisfied).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub struct Score(u8);
+
+impl Score {
+    /// The lowest score.
+    pub const MIN: u8 = 1;
+    /// The highest score.
+    pub const MAX: u8 = 5;
+
+    /// Parses a score.
+    pub fn new(score: u8) -> Result<Self, Error> {
+        if (Self::MIN..=Self::MAX).contains(&score) {
+            Ok(Score(score))
+        } else {
+            Err(Error::Score(score))
+        }
+    }
+
+    /// The number.
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl TryFrom<u8> for Score {
+    type Error = Error;
+    fn try_from(score: u8) -> Result<Self, Error> {
+        Score::new(score)
+    }
+}
+
+impl From<Score> for u8 {
+    fn from(score: Score) -> u8 {
+        score.0
+    }
+}
+
+impl fmt::Display for Score {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// The result of a lead that a contact handed to sales.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sale {
+    /// The contact that produced the lead.
+    pub contact: ContactId,
+    /// When sales closed it.
+    pub at: Time,
+    /// Won or lost.
+    pub won: bool,
+    /// Revenue when won.
+    pub revenue: Money,
+}
+
+/// An amount of money in the center's currency, in cents.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub struct Money(pub i64);
+
+impl Money {
+    /// From a decimal amount, rounded to the cent.
+    pub fn from_units(amount: f64) -> Self {
+        Money((amount * 100.0).round() as i64)
+    }
+
+    /// As a decimal amount.
+    pub fn units(self) -> f64 {
+        self.0 as f64 / 100.0
+    }
+}
+
+impl std::ops::Add for Money {
+    type Output = Money;
+    fn add(self, rhs: Money) -> Money {
+        Money(self.0 + rhs.0)
+    }
+}
+
+impl std::iter::Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        Money(iter.map(|m| m.0).sum())
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let cents = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", cents / 100, cents % 100)
+    }
+}
