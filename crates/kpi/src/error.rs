@@ -22,6 +22,9 @@ pub enum Error {
         /// What is missing.
         what: &'static str,
     },
+    /// A report threshold that is not a whole number of seconds up to a day.
+    #[error("thresholds must be whole seconds up to a day, got {0}")]
+    Threshold(acd::model::Span),
     /// A survey score outside 1..=5.
     #[error("a survey score must be 1 to 5, got {0}")]
     Score(u8),

@@ -1,9 +1,17 @@
 //! Calendar intervals in the center's local time.
 //!
-//! Key types: [`Interval`] (15, 30, 60 minutes, day, week, month) and
+//! Key types: [`Interval`] (15, 30, 60 minutes, day, week, month),
 //! [`Bucketing`] (an interval in a time zone, which places a [`Time`] —
-//! milliseconds since the Unix epoch — in the interval that contains it).
+//! milliseconds since the Unix epoch — in the interval that contains it),
+//! [`BucketCache`] (the same, remembering the last interval, for streams of
+//! nearby times) and [`SLOT`], the quarter hour that stored aggregates use.
+//!
+//! Every interval is a union of quarter hours of UTC, because every time
+//! zone in use today is offset from UTC by a multiple of 15 minutes; so
+//! aggregates kept per UTC quarter hour serve reports of any interval in any
+//! zone.
 
+use acd::model::Span;
 use acd::model::Time;
 use jiff::tz::TimeZone;
 use jiff::{RoundMode, Timestamp, ToSpan, Unit, Zoned, ZonedRound};
@@ -70,4 +78,73 @@ impl Bucketing {
         }
         .map_err(out_of_range)
     }
+
+    /// The local start of the interval after the one starting at `start`.
+    pub fn next(&self, start: &Zoned) -> Result<Zoned, Error> {
+        let step = match self.interval {
+            Interval::Minutes15 => 15.minutes(),
+            Interval::Minutes30 => 30.minutes(),
+            Interval::Minutes60 => 1.hour(),
+            Interval::Day => 1.day(),
+            Interval::Week => 1.week(),
+            Interval::Month => 1.month(),
+        };
+        start
+            .checked_add(step)
+            .map_err(|_| Error::TimeOutOfRange(to_time(start.timestamp())))
+    }
+}
+
+/// The length of a stored aggregate slot: a quarter hour of UTC.
+pub const SLOT: Span = Span::from_millis(15 * 60 * 1000);
+
+/// The start of the UTC quarter hour containing `at`.
+pub fn slot_of(at: Time) -> Time {
+    Time::from_millis(at.as_millis() / SLOT.as_millis() * SLOT.as_millis())
+}
+
+/// A [`Bucketing`] that remembers the last interval it found, so that a
+/// stream of times in near order costs a comparison per time instead of a
+/// calendar computation.
+#[derive(Debug, Clone)]
+pub struct BucketCache {
+    bucketing: Bucketing,
+    last: Option<(u64, u64, Zoned)>,
+}
+
+impl BucketCache {
+    /// A cache over `bucketing`.
+    pub fn new(bucketing: Bucketing) -> Self {
+        BucketCache {
+            bucketing,
+            last: None,
+        }
+    }
+
+    /// The local start of the interval containing `at`.
+    pub fn start(&mut self, at: Time) -> Result<&Zoned, Error> {
+        Ok(self.locate(at)?.0)
+    }
+
+    /// The local start of the interval containing `at`, and the time it
+    /// ends.
+    pub fn locate(&mut self, at: Time) -> Result<(&Zoned, Time), Error> {
+        let ms = at.as_millis();
+        let hit = matches!(&self.last, Some((from, to, _)) if (*from..*to).contains(&ms));
+        if !hit {
+            let start = self.bucketing.start(at)?;
+            let end = self.bucketing.next(&start)?;
+            self.last = Some((millis(&start), millis(&end), start));
+        }
+        let (_, end, start) = self.last.as_ref().expect("just filled");
+        Ok((start, Time::from_millis(*end)))
+    }
+}
+
+fn millis(zoned: &Zoned) -> u64 {
+    u64::try_from(zoned.timestamp().as_millisecond()).unwrap_or(0)
+}
+
+fn to_time(timestamp: Timestamp) -> Time {
+    Time::from_millis(u64::try_from(timestamp.as_millisecond()).unwrap_or(0))
 }

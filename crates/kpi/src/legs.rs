@@ -53,6 +53,8 @@ pub enum Disposition {
 pub struct Work {
     /// The agent.
     pub agent: AgentId,
+    /// When the agent connected.
+    pub answered: Time,
     /// Connected time not on hold.
     pub talk: Span,
     /// Time on hold.
@@ -158,6 +160,7 @@ fn work(leg: &Leg) -> Result<Option<Work>, &'static str> {
         .fold(Span::ZERO, |sum, h| sum + h.end.since(h.start));
     Ok(Some(Work {
         agent,
+        answered,
         talk: ended.since(answered) - hold,
         hold,
         wrap: wrap_ended.since(ended),

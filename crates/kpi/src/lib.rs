@@ -13,8 +13,8 @@
 //! Semantics in brief: every leg (a contact's pass through one queue) is an
 //! offered contact of its queue, in the interval it entered that queue;
 //! only finished contacts are counted; `handled` means an agent connected
-//! and wrapped up, callbacks included; agent time comes from
-//! [`acd::accounting::Accounting`].
+//! and wrapped up, callbacks included; agent time is folded from the
+//! `AgentStateChanged` records, split at period boundaries.
 
 pub mod agent;
 pub mod error;
@@ -24,19 +24,23 @@ pub mod legs;
 pub mod outcome;
 pub mod queue;
 
-use acd::accounting::Accounting;
+use std::collections::BTreeMap;
+
 use acd::model::{AgentId, Code, ContactId, QueueId, Time};
 use acd::record::ContactRecord;
-use acd::{Record, RecordKind};
+use acd::{AgentState, Record, RecordKind};
 use jiff::Zoned;
 
-pub use agent::{AgentReport, AgentRow};
+pub use agent::{AgentAggregator, AgentReport, AgentRow, AgentTally};
 pub use error::Error;
 pub use fact::{Fact, Money, Sale, Score, Survey};
 pub use interval::{Bucketing, Interval};
 pub use legs::{Disposition, Entry, LegFact, Work};
 pub use outcome::{OutcomeOptions, OutcomeReport, OutcomeRow, Period, Rate};
-pub use queue::{Count, QueueOptions, QueueReport, QueueRow, ServiceLevel, SlDefinition};
+pub use queue::{
+    Count, QueueAggregator, QueueOptions, QueueReport, QueueRow, QueueTally, ServiceLevel,
+    SlDefinition, WaitHistogram,
+};
 
 /// Everything the reports need from a run of facts.
 #[derive(Debug, Clone, Default)]
@@ -45,7 +49,11 @@ pub struct Ledger {
     legs: Vec<LegFact>,
     surveys: Vec<Survey>,
     sales: Vec<Sale>,
-    accounting: Accounting,
+    /// Closed state spans: agent, state, from, to.
+    spans: Vec<(AgentId, AgentState, Time, Time)>,
+    /// States still open, with their start.
+    open: BTreeMap<AgentId, (AgentState, Time)>,
+    logouts: Vec<(AgentId, Time)>,
     end: Time,
 }
 
@@ -74,11 +82,23 @@ impl Ledger {
     }
 
     fn push_record(&mut self, record: &Record) -> Result<(), Error> {
-        if let RecordKind::ContactFinished(contact) = &record.kind {
-            legs::classify(contact, &mut self.legs)?;
-            self.contacts.push((**contact).clone());
+        match &record.kind {
+            RecordKind::ContactFinished(contact) => {
+                legs::classify(contact, &mut self.legs)?;
+                self.contacts.push((**contact).clone());
+            }
+            RecordKind::AgentStateChanged { agent, to, .. } => {
+                if let Some((state, since)) = self.open.remove(agent) {
+                    self.spans.push((*agent, state, since, record.at));
+                }
+                if *to == AgentState::LoggedOut {
+                    self.logouts.push((*agent, record.at));
+                } else {
+                    self.open.insert(*agent, (to.clone(), record.at));
+                }
+            }
+            _ => {}
         }
-        self.accounting.apply(record);
         self.end = self.end.max(record.at);
         Ok(())
     }
@@ -120,9 +140,24 @@ impl Ledger {
         queue::contacts(&self.legs, options, queue, start, count)
     }
 
-    /// The agent report, open states counted up to the last record.
-    pub fn agent_report(&self) -> AgentReport {
-        agent::report(&self.legs, &self.accounting.totals_at(self.end))
+    /// The agent report, per period of `bucketing` or over everything
+    /// when `None`; open states are counted up to the last fact.
+    pub fn agent_report(&self, bucketing: Option<&Bucketing>) -> Result<AgentReport, Error> {
+        let mut aggregator = AgentAggregator::new(bucketing);
+        let open = self
+            .open
+            .iter()
+            .map(|(agent, (state, since))| (*agent, state.clone(), *since, self.end));
+        for (agent, state, from, to) in self.spans.iter().cloned().chain(open) {
+            aggregator.add_state(agent, &state, from, to)?;
+        }
+        for &(agent, at) in &self.logouts {
+            aggregator.add_logout(agent, at)?;
+        }
+        for work in self.legs.iter().filter_map(|leg| leg.work.as_ref()) {
+            aggregator.add_work(work)?;
+        }
+        Ok(aggregator.finish())
     }
 
     /// Drill-down: the contacts `agent` handled, one per leg.

@@ -4,20 +4,26 @@
 //! threshold, short-abandon threshold), [`QueueReport`] with one
 //! [`QueueRow`] per queue and interval, [`Count`] (the counted measures,
 //! also the key for drilling down to contact ids) and [`ServiceLevel`]
-//! (a value with its [`SlDefinition`] named).
+//! (a value with its [`SlDefinition`] named), and [`QueueTally`], the
+//! mergeable summary of a queue's legs in one period from which every row
+//! is computed (the store keeps one per queue and UTC quarter hour), with
+//! its [`WaitHistogram`]s.
 //!
 //! A leg belongs to the interval in which it entered its queue. Waits are
-//! "within T" when at most T; a short abandon is an abandon after less than
-//! the short-abandon threshold, so a zero threshold disables it.
+//! "within T" when at most T; a short abandon is an abandon within the
+//! short-abandon threshold, and a zero threshold disables it. Both
+//! thresholds are whole seconds, which is what lets a tally kept once answer
+//! every threshold exactly.
 
 use std::collections::BTreeMap;
 
-use acd::model::{QueueId, Span};
+use acd::model::{QueueId, Span, Time};
 use jiff::{Timestamp, Zoned};
-use serde::Serialize;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::interval::Bucketing;
+use crate::interval::{BucketCache, Bucketing};
 use crate::legs::{Disposition, Entry, LegFact};
 
 /// Settings of a queue report.
@@ -51,7 +57,24 @@ impl QueueOptions {
             .copied()
             .unwrap_or(self.threshold)
     }
+
+    fn check(&self) -> Result<(), Error> {
+        let whole =
+            |span: Span| span.as_millis().is_multiple_of(1000) && span.as_millis() / 1000 <= MAX_SECS;
+        for span in [self.threshold, self.short_abandon]
+            .into_iter()
+            .chain(self.thresholds.values().copied())
+        {
+            if !whole(span) {
+                return Err(Error::Threshold(span));
+            }
+        }
+        Ok(())
+    }
 }
+
+/// The longest threshold a report accepts: a day.
+const MAX_SECS: u64 = 86_400;
 
 /// A counted measure of a queue interval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -69,7 +92,7 @@ pub enum Count {
     AnsweredWithin,
     /// The caller hung up while waiting (short abandons included).
     Abandoned,
-    /// Abandoned after less than the short-abandon threshold.
+    /// Abandoned within the short-abandon threshold (unless it is zero).
     ShortAbandoned,
     /// Abandoned with a wait of at most T.
     AbandonedWithin,
@@ -112,7 +135,9 @@ impl Count {
             Count::AnsweredWithin => leg.disposition == Disposition::Answered && within,
             Count::Abandoned => leg.disposition == Disposition::Abandoned,
             Count::ShortAbandoned => {
-                leg.disposition == Disposition::Abandoned && leg.wait() < short_abandon
+                leg.disposition == Disposition::Abandoned
+                    && short_abandon > Span::ZERO
+                    && leg.wait() <= short_abandon
             }
             Count::AbandonedWithin => leg.disposition == Disposition::Abandoned && within,
             Count::Overflowed => leg.disposition == Disposition::Overflowed,
@@ -217,83 +242,287 @@ impl QueueReport {
     }
 }
 
-#[derive(Default)]
-struct Tally {
-    counts: [u64; Count::ALL.len()],
-    answered_wait: u64,
-    abandon_wait: u64,
-    max_wait: u64,
-    handle: u64,
+/// Waits counted by whole seconds rounded up, with the milliseconds summed
+/// per second: "wait ≤ T" for a whole-second T is "rounded-up wait ≤ T", so
+/// counts and sums at any threshold are exact.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitHistogram {
+    /// `(rounded-up seconds, count, total milliseconds)`, by seconds.
+    bins: Vec<(u32, u64, u64)>,
 }
 
-impl Tally {
-    fn get(&self, count: Count) -> u64 {
-        self.counts[count as usize]
+impl WaitHistogram {
+    /// Counts one wait.
+    pub fn add(&mut self, wait: Span) {
+        let ms = wait.as_millis();
+        let secs = u32::try_from(ms.div_ceil(1000)).unwrap_or(u32::MAX);
+        match self.bins.binary_search_by_key(&secs, |bin| bin.0) {
+            Ok(i) => {
+                self.bins[i].1 += 1;
+                self.bins[i].2 += ms;
+            }
+            Err(i) => self.bins.insert(i, (secs, 1, ms)),
+        }
+    }
+
+    /// Adds another histogram's waits.
+    pub fn merge(&mut self, other: &WaitHistogram) {
+        let mut merged = Vec::with_capacity(self.bins.len() + other.bins.len());
+        let (mut a, mut b) = (self.bins.iter().peekable(), other.bins.iter().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) if x.0 == y.0 => {
+                    let bin = (x.0, x.1 + y.1, x.2 + y.2);
+                    a.next();
+                    b.next();
+                    bin
+                }
+                (Some(x), Some(y)) if x.0 < y.0 => *a.next().expect("peeked"),
+                (Some(_), Some(_)) | (None, Some(_)) => *b.next().expect("peeked"),
+                (Some(_), None) => *a.next().expect("peeked"),
+                (None, None) => break,
+            };
+            merged.push(next);
+        }
+        self.bins = merged;
+    }
+
+    /// Number of waits.
+    pub fn count(&self) -> u64 {
+        self.bins.iter().map(|bin| bin.1).sum()
+    }
+
+    /// Sum of the waits in milliseconds.
+    pub fn total_ms(&self) -> u64 {
+        self.bins.iter().map(|bin| bin.2).sum()
+    }
+
+    /// Count and millisecond sum of the waits of at most `limit`, a whole
+    /// number of seconds.
+    pub fn within(&self, limit: Span) -> (u64, u64) {
+        let secs = limit.as_millis() / 1000;
+        self.bins
+            .iter()
+            .take_while(|bin| u64::from(bin.0) <= secs)
+            .fold((0, 0), |(n, ms), bin| (n + bin.1, ms + bin.2))
+    }
+
+    /// The longest wait, rounded up to the second.
+    pub fn max_secs(&self) -> u32 {
+        self.bins.last().map_or(0, |bin| bin.0)
+    }
+}
+
+/// Everything a queue report needs about a set of legs, independent of the
+/// thresholds and mergeable: two periods' tallies merged are the tally of
+/// both. The store keeps one per queue and UTC quarter hour.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueTally {
+    /// Legs that entered the queue.
+    pub offered: u64,
+    /// Of those, by transfer.
+    pub transferred_in: u64,
+    /// Of those, by another queue's overflow.
+    pub overflowed_in: u64,
+    /// Waits of answered legs.
+    pub answered: WaitHistogram,
+    /// Waits of abandoned legs.
+    pub abandoned: WaitHistogram,
+    /// Legs moved to another queue by the maximum wait.
+    pub overflowed: u64,
+    /// Legs sent to voicemail or callback by the maximum wait.
+    pub timed_out: u64,
+    /// Legs that became callbacks at the caller's request.
+    pub callback_requested: u64,
+    /// Legs an agent connected and wrapped up.
+    pub handled: u64,
+    /// Their talk + hold + wrap-up, in milliseconds.
+    pub handle_ms: u64,
+    /// The longest line wait of any leg, in milliseconds.
+    pub max_wait_ms: u64,
+}
+
+impl QueueTally {
+    /// Counts one leg.
+    pub fn add(&mut self, leg: &LegFact) {
+        let wait = leg.wait();
+        self.offered += 1;
+        match leg.entry {
+            Entry::Arrival => {}
+            Entry::Transfer => self.transferred_in += 1,
+            Entry::Overflow => self.overflowed_in += 1,
+        }
+        match leg.disposition {
+            Disposition::Answered => self.answered.add(wait),
+            Disposition::Abandoned => self.abandoned.add(wait),
+            Disposition::Overflowed => self.overflowed += 1,
+            Disposition::TimedOut => self.timed_out += 1,
+            Disposition::CallbackRequested => self.callback_requested += 1,
+        }
+        if let Some(work) = &leg.work {
+            self.handled += 1;
+            self.handle_ms += work.handle().as_millis();
+        }
+        self.max_wait_ms = self.max_wait_ms.max(wait.as_millis());
+    }
+
+    /// Adds another tally.
+    pub fn merge(&mut self, other: &QueueTally) {
+        self.offered += other.offered;
+        self.transferred_in += other.transferred_in;
+        self.overflowed_in += other.overflowed_in;
+        self.answered.merge(&other.answered);
+        self.abandoned.merge(&other.abandoned);
+        self.overflowed += other.overflowed;
+        self.timed_out += other.timed_out;
+        self.callback_requested += other.callback_requested;
+        self.handled += other.handled;
+        self.handle_ms += other.handle_ms;
+        self.max_wait_ms = self.max_wait_ms.max(other.max_wait_ms);
+    }
+
+    /// The report row of these legs under thresholds `threshold` (T) and
+    /// `short_abandon`, both whole seconds.
+    pub fn row(
+        &self,
+        queue: QueueId,
+        start: Zoned,
+        threshold: Span,
+        short_abandon: Span,
+    ) -> QueueRow {
+        let answered = self.answered.count();
+        let abandoned = self.abandoned.count();
+        let (short, short_ms) = if short_abandon > Span::ZERO {
+            self.abandoned.within(short_abandon)
+        } else {
+            (0, 0)
+        };
+        let (within, _) = self.answered.within(threshold);
+        let (abandoned_within, _) = self.abandoned.within(threshold);
+        let offered = self.offered;
+        let counts = Count::ALL
+            .iter()
+            .map(|&count| {
+                let value = match count {
+                    Count::Offered => offered,
+                    Count::TransferredIn => self.transferred_in,
+                    Count::OverflowedIn => self.overflowed_in,
+                    Count::Answered => answered,
+                    Count::AnsweredWithin => within,
+                    Count::Abandoned => abandoned,
+                    Count::ShortAbandoned => short,
+                    Count::AbandonedWithin => abandoned_within,
+                    Count::Overflowed => self.overflowed,
+                    Count::TimedOut => self.timed_out,
+                    Count::CallbackRequested => self.callback_requested,
+                    Count::Handled => self.handled,
+                };
+                (count, value)
+            })
+            .collect();
+        QueueRow {
+            queue,
+            start,
+            threshold,
+            counts,
+            service_level: vec![
+                ServiceLevel::new(SlDefinition::Answered, within, answered),
+                ServiceLevel::new(SlDefinition::Offered, within, offered - short),
+                ServiceLevel::new(
+                    SlDefinition::AbandonNeutral,
+                    within + abandoned_within,
+                    answered + abandoned,
+                ),
+            ],
+            asa: mean_secs(self.answered.total_ms(), answered),
+            average_abandon_time: mean_secs(
+                self.abandoned.total_ms() - short_ms,
+                abandoned - short,
+            ),
+            abandon_rate: ratio(abandoned - short, offered - short),
+            max_wait: Span::from_millis(self.max_wait_ms).as_secs_f64(),
+            aht: mean_secs(self.handle_ms, self.handled),
+        }
+    }
+}
+
+/// Groups tallies into report intervals: feed legs or stored slot tallies,
+/// then [`finish`](Self::finish).
+#[derive(Debug)]
+pub struct QueueAggregator<'a> {
+    options: &'a QueueOptions,
+    cache: BucketCache,
+    tallies: FxHashMap<(QueueId, Timestamp), (Zoned, QueueTally)>,
+}
+
+impl<'a> QueueAggregator<'a> {
+    /// An empty report under `options`; refuses thresholds that are not
+    /// whole seconds (up to a day).
+    pub fn new(options: &'a QueueOptions) -> Result<Self, Error> {
+        options.check()?;
+        Ok(QueueAggregator {
+            options,
+            cache: BucketCache::new(options.bucketing.clone()),
+            tallies: FxHashMap::default(),
+        })
+    }
+
+    fn entry(&mut self, queue: QueueId, at: Time) -> Result<&mut QueueTally, Error> {
+        let start = self.cache.start(at)?;
+        let (_, tally) = self
+            .tallies
+            .entry((queue, start.timestamp()))
+            .or_insert_with(|| (start.clone(), QueueTally::default()));
+        Ok(tally)
+    }
+
+    /// Counts a leg in the interval it entered its queue.
+    pub fn add_leg(&mut self, leg: &LegFact) -> Result<(), Error> {
+        self.entry(leg.queue, leg.queued)?.add(leg);
+        Ok(())
+    }
+
+    /// Adds the tally of `queue`'s legs that entered in the UTC quarter
+    /// hour starting at `slot` (see [`crate::interval::SLOT`]).
+    pub fn add_slot(
+        &mut self,
+        queue: QueueId,
+        slot: Time,
+        tally: &QueueTally,
+    ) -> Result<(), Error> {
+        self.entry(queue, slot)?.merge(tally);
+        Ok(())
+    }
+
+    /// The report, rows by queue then interval.
+    pub fn finish(self) -> QueueReport {
+        let mut tallies: Vec<_> = self.tallies.into_iter().collect();
+        tallies.sort_unstable_by_key(|(key, _)| *key);
+        let options = self.options;
+        let rows = tallies
+            .into_iter()
+            .map(|((queue, _), (start, tally))| {
+                tally.row(
+                    queue,
+                    start,
+                    options.threshold_for(queue),
+                    options.short_abandon,
+                )
+            })
+            .collect();
+        QueueReport {
+            short_abandon: options.short_abandon,
+            rows,
+        }
     }
 }
 
 pub(crate) fn report(legs: &[LegFact], options: &QueueOptions) -> Result<QueueReport, Error> {
-    let mut tallies: BTreeMap<(QueueId, Timestamp), (Zoned, Tally)> = BTreeMap::new();
+    let mut aggregator = QueueAggregator::new(options)?;
     for leg in legs {
-        let start = options.bucketing.start(leg.queued)?;
-        let threshold = options.threshold_for(leg.queue);
-        let (_, tally) = tallies
-            .entry((leg.queue, start.timestamp()))
-            .or_insert_with(|| (start, Tally::default()));
-        for count in Count::ALL {
-            if count.includes(leg, threshold, options.short_abandon) {
-                tally.counts[count as usize] += 1;
-            }
-        }
-        let wait = leg.wait().as_millis();
-        tally.max_wait = tally.max_wait.max(wait);
-        match leg.disposition {
-            Disposition::Answered => tally.answered_wait += wait,
-            Disposition::Abandoned
-                if !Count::ShortAbandoned.includes(leg, threshold, options.short_abandon) =>
-            {
-                tally.abandon_wait += wait;
-            }
-            _ => {}
-        }
-        if let Some(work) = &leg.work {
-            tally.handle += work.handle().as_millis();
-        }
+        aggregator.add_leg(leg)?;
     }
-    let rows = tallies
-        .into_iter()
-        .map(|((queue, _), (start, t))| {
-            let answered = t.get(Count::Answered);
-            let abandoned = t.get(Count::Abandoned);
-            let short = t.get(Count::ShortAbandoned);
-            let offered = t.get(Count::Offered);
-            let within = t.get(Count::AnsweredWithin);
-            QueueRow {
-                queue,
-                start,
-                threshold: options.threshold_for(queue),
-                counts: Count::ALL.iter().map(|&c| (c, t.get(c))).collect(),
-                service_level: vec![
-                    ServiceLevel::new(SlDefinition::Answered, within, answered),
-                    ServiceLevel::new(SlDefinition::Offered, within, offered - short),
-                    ServiceLevel::new(
-                        SlDefinition::AbandonNeutral,
-                        within + t.get(Count::AbandonedWithin),
-                        answered + abandoned,
-                    ),
-                ],
-                asa: mean_secs(t.answered_wait, answered),
-                average_abandon_time: mean_secs(t.abandon_wait, abandoned - short),
-                abandon_rate: ratio(abandoned - short, offered - short),
-                max_wait: Span::from_millis(t.max_wait).as_secs_f64(),
-                aht: mean_secs(t.handle, t.get(Count::Handled)),
-            }
-        })
-        .collect();
-    Ok(QueueReport {
-        short_abandon: options.short_abandon,
-        rows,
-    })
+    Ok(aggregator.finish())
 }
 
 pub(crate) fn contacts(

@@ -299,7 +299,7 @@ fn drill_down_lists_the_contacts_behind_each_count() {
 #[test]
 fn agent_time_accounting_and_ratios() {
     let ledger = five_calls().ledger();
-    let report = ledger.agent_report();
+    let report = ledger.agent_report(None).unwrap();
     let row = report.row(AgentId(1)).unwrap();
     let secs = Span::from_secs;
     assert_eq!(row.logged_in, secs(400));
@@ -471,7 +471,7 @@ fn a_transfer_makes_a_leg_in_each_queue() {
     );
     assert_eq!(q2.asa, Some(4.0));
     assert_eq!(q2.aht, Some(34.0));
-    let agents = ledger.agent_report();
+    let agents = ledger.agent_report(None).unwrap();
     assert_eq!(agents.row(AgentId(1)).unwrap().handled, 1);
     assert_eq!(agents.row(AgentId(2)).unwrap().handled, 1);
 }
