@@ -31,4 +31,16 @@ pub enum Error {
     /// A rate target outside 0..=1.
     #[error("a rate must be between 0 and 1, got {0}")]
     Rate(f64),
+    /// A report settings file that cannot be used: bad TOML, an unknown
+    /// key, a value of the wrong type or out of range. Names the dotted key
+    /// at fault (`contract.service_level.target`) and its line.
+    #[error("settings line {line}: `{key}`: {problem}")]
+    Settings {
+        /// 1-based line number in the file.
+        line: usize,
+        /// The dotted key at fault; empty when the whole file is.
+        key: String,
+        /// What is wrong with it.
+        problem: String,
+    },
 }

@@ -1,9 +1,9 @@
 //! The entries of the event log: what the store keeps and every report
 //! reads.
 //!
-//! Key types: [`Fact`] (an engine [`Record`], a post-call [`Survey`] answer
-//! or a [`Sale`] that closed a lead), [`Score`] (1–5) and [`Money`]
-//! (integer cents, so sums are exact).
+//! Key types: [`Fact`] (an engine [`Record`], a post-call [`Survey`] answer,
+//! a [`Sale`] that closed a lead, or a [`Naming`] of a queue or agent),
+//! [`Score`] (1–5) and [`Money`] (integer cents, so sums are exact).
 //!
 //! Surveys and sales arrive after their contact finished, from the IVR and
 //! from the CRM, so they are facts of their own rather than fields of the
@@ -12,7 +12,7 @@
 use std::fmt;
 
 use acd::Record;
-use acd::model::{ContactId, Time};
+use acd::model::{AgentId, ContactId, QueueId, Time};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
@@ -27,6 +27,9 @@ pub enum Fact {
     Survey(Survey),
     /// A lead handed to sales was won or lost.
     Sale(Sale),
+    /// A queue or agent got the name reports show (imports name what
+    /// their source calls it; the server names what its admins configure).
+    Named(Naming),
 }
 
 impl Fact {
@@ -36,6 +39,7 @@ impl Fact {
             Fact::Routing(record) => record.at,
             Fact::Survey(survey) => survey.at,
             Fact::Sale(sale) => sale.at,
+            Fact::Named(naming) => naming.at,
         }
     }
 
@@ -45,6 +49,7 @@ impl Fact {
             Fact::Routing(_) => "routing",
             Fact::Survey(_) => "survey",
             Fact::Sale(_) => "sale",
+            Fact::Named(_) => "named",
         }
     }
 }
@@ -53,6 +58,27 @@ impl From<Record> for Fact {
     fn from(record: Record) -> Self {
         Fact::Routing(record)
     }
+}
+
+/// A queue or agent and its display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Naming {
+    /// When the name was given.
+    pub at: Time,
+    /// What is named.
+    pub entity: Entity,
+    /// The name.
+    pub name: String,
+}
+
+/// Something with a display name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    /// A queue.
+    Queue(QueueId),
+    /// An agent.
+    Agent(AgentId),
 }
 
 /// A post-call satisfaction answer.

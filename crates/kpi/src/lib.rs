@@ -4,11 +4,16 @@
 //! Key types: [`Fact`] (an entry of the event log), [`Ledger`] (built once
 //! from the facts; every report and drill-down reads it), [`QueueReport`],
 //! [`AgentReport`], [`OutcomeReport`], [`LegFact`] (a classified leg of a
-//! finished contact) and [`Error`].
+//! finished contact), [`QueueTally`] / [`AgentTally`] (the mergeable
+//! aggregates the store keeps), [`ReportSettings`] and [`Error`].
 //!
 //! Modules: [`fact`] (the log's entries), [`interval`] (calendar intervals in
 //! the center's time zone), [`legs`] (finished contacts → classified legs),
-//! [`queue`], [`agent`], [`outcome`] (the reports) and [`error`].
+//! [`contact`] (per-contact facts: customer, reason, survey, sale), the
+//! operational reports [`queue`], [`agent`], [`outcome`], the business
+//! reports [`fcr`], [`csat`], [`reasons`] (Pareto and strategy), [`cost`]
+//! (cost per call, campaign ROI), [`sla`] (an outsourcer's contract),
+//! [`digest`] (the value report), their [`settings`] file, and [`error`].
 //!
 //! Semantics in brief: every leg (a contact's pass through one queue) is an
 //! offered contact of its queue, in the interval it entered that queue;
@@ -17,12 +22,20 @@
 //! `AgentStateChanged` records, split at period boundaries.
 
 pub mod agent;
+pub mod contact;
+pub mod cost;
+pub mod csat;
+pub mod digest;
 pub mod error;
 pub mod fact;
+pub mod fcr;
 pub mod interval;
 pub mod legs;
 pub mod outcome;
 pub mod queue;
+pub mod reasons;
+pub mod settings;
+pub mod sla;
 
 use std::collections::BTreeMap;
 
@@ -32,8 +45,13 @@ use acd::{AgentState, Record, RecordKind};
 use jiff::Zoned;
 
 pub use agent::{AgentAggregator, AgentReport, AgentRow, AgentTally};
+pub use contact::{ContactFacts, ContactList, Customer};
+pub use cost::{CampaignRow, CostReport};
+pub use csat::{Caller, CsatFigures, CsatReport, CsatRow};
+pub use digest::{DigestEntry, Leads, Resolutions, TopicRow, ValuePeriod, ValueReport};
 pub use error::Error;
-pub use fact::{Fact, Money, Sale, Score, Survey};
+pub use fact::{Entity, Fact, Money, Naming, Sale, Score, Survey};
+pub use fcr::{FcrFigures, FcrReasonRow, FcrReport, FcrRow, Repeat};
 pub use interval::{Bucketing, Interval};
 pub use legs::{Disposition, Entry, LegFact, Work};
 pub use outcome::{OutcomeOptions, OutcomeReport, OutcomeRow, Period, Rate};
@@ -41,6 +59,14 @@ pub use queue::{
     Count, QueueAggregator, QueueOptions, QueueReport, QueueRow, QueueTally, ServiceLevel,
     SlDefinition, WaitHistogram,
 };
+pub use reasons::{
+    Assessment, Criterion, CriterionSource, CriterionValue, ReasonReport, ReasonRow, Strategy,
+};
+pub use settings::{
+    Campaign, Category, Contract, CostModel, CsatSettings, FcrSettings, OutcomeSettings,
+    ReasonSettings, ReportSettings, Resolution, SlTerm, StrategyRules, ValueSettings,
+};
+pub use sla::{SlaReport, TermResult, TermStatus};
 
 /// Everything the reports need from a run of facts.
 #[derive(Debug, Clone, Default)]
@@ -54,6 +80,7 @@ pub struct Ledger {
     /// States still open, with their start.
     open: BTreeMap<AgentId, (AgentState, Time)>,
     logouts: Vec<(AgentId, Time)>,
+    names: BTreeMap<Entity, String>,
     end: Time,
 }
 
@@ -75,6 +102,9 @@ impl Ledger {
                 Fact::Routing(record) => ledger.push_record(record)?,
                 Fact::Survey(survey) => ledger.surveys.push(survey.clone()),
                 Fact::Sale(sale) => ledger.sales.push(sale.clone()),
+                Fact::Named(naming) => {
+                    ledger.names.insert(naming.entity, naming.name.clone());
+                }
             }
             ledger.end = ledger.end.max(fact.at());
         }
@@ -116,6 +146,11 @@ impl Ledger {
     /// Every closed lead, in log order.
     pub fn sales(&self) -> &[Sale] {
         &self.sales
+    }
+
+    /// The latest name of each named queue and agent.
+    pub fn names(&self) -> &BTreeMap<Entity, String> {
+        &self.names
     }
 
     /// The classified legs of every finished contact, in finishing order.
@@ -183,5 +218,68 @@ impl Ledger {
         outcome: Option<&Code>,
     ) -> Result<Vec<ContactId>, Error> {
         outcome::contacts(&self.legs, options, start, outcome)
+    }
+}
+
+/// The business reports of KPI.md and the seeds: FCR, CSAT, call reasons,
+/// cost and ROI, the outsourcing contract check and the value report.
+impl Ledger {
+    /// Every finished contact summarised for the business reports, in
+    /// finishing order.
+    pub fn contact_facts(&self) -> Vec<ContactFacts> {
+        self.contacts().iter().map(ContactFacts::of).collect()
+    }
+
+    /// The time of the last fact read.
+    pub fn last_time(&self) -> Time {
+        self.end
+    }
+
+    /// First-contact resolution by period of `interval` and by reason.
+    pub fn fcr_report(
+        &self,
+        settings: &ReportSettings,
+        interval: Interval,
+    ) -> Result<FcrReport, Error> {
+        fcr::report(self, settings, interval)
+    }
+
+    /// CSAT by period of `interval`, with the dissatisfied and unrated
+    /// callers of each.
+    pub fn csat_report(
+        &self,
+        settings: &ReportSettings,
+        interval: Interval,
+    ) -> Result<CsatReport, Error> {
+        csat::report(self, settings, interval)
+    }
+
+    /// The call-reason Pareto with a strategy per reason.
+    pub fn reason_report(&self, settings: &ReportSettings) -> Result<ReasonReport, Error> {
+        reasons::report(self, settings)
+    }
+
+    /// Cost per call and campaign ROI.
+    pub fn cost_report(&self, settings: &ReportSettings) -> Result<CostReport, Error> {
+        cost::report(self, settings)
+    }
+
+    /// The contract check of `[contract]`; `None` when the settings have
+    /// no contract.
+    pub fn contract_report(&self, settings: &ReportSettings) -> Result<Option<SlaReport>, Error> {
+        settings
+            .contract
+            .as_ref()
+            .map(|contract| sla::report(self, settings, contract))
+            .transpose()
+    }
+
+    /// The value report by week or month.
+    pub fn value_report(
+        &self,
+        settings: &ReportSettings,
+        period: Period,
+    ) -> Result<ValueReport, Error> {
+        digest::report(self, settings, period)
     }
 }

@@ -59,8 +59,9 @@ impl QueueOptions {
     }
 
     fn check(&self) -> Result<(), Error> {
-        let whole =
-            |span: Span| span.as_millis().is_multiple_of(1000) && span.as_millis() / 1000 <= MAX_SECS;
+        let whole = |span: Span| {
+            span.as_millis().is_multiple_of(1000) && span.as_millis() / 1000 <= MAX_SECS
+        };
         for span in [self.threshold, self.short_abandon]
             .into_iter()
             .chain(self.thresholds.values().copied())
