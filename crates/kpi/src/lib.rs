@@ -64,7 +64,7 @@ pub use reasons::{
 };
 pub use settings::{
     Campaign, Category, Contract, CostModel, CsatSettings, FcrSettings, OutcomeSettings,
-    ReasonSettings, ReportSettings, Resolution, SlTerm, StrategyRules, ValueSettings,
+    ReasonSettings, ReportSettings, Resolution, SlTerm, StrategyRules, Targets, ValueSettings,
 };
 pub use sla::{SlaReport, TermResult, TermStatus};
 

@@ -59,6 +59,17 @@ pub struct ReportSettings {
     pub departments: BTreeMap<String, String>,
     /// The outsourcing contract to check (`[contract]`).
     pub contract: Option<Contract>,
+    /// Success-rate targets of the outcome report (`[targets]`).
+    pub targets: Targets,
+}
+
+/// `[targets]`: the outcome success rate to reach per week and per month.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Targets {
+    /// Per ISO week (`success_rate_week`, 0–1).
+    pub success_rate_week: Option<Rate>,
+    /// Per calendar month (`success_rate_month`, 0–1).
+    pub success_rate_month: Option<Rate>,
 }
 
 impl Default for ReportSettings {
@@ -76,6 +87,7 @@ impl Default for ReportSettings {
             campaigns: Vec::new(),
             departments: BTreeMap::new(),
             contract: None,
+            targets: Targets::default(),
         }
     }
 }
@@ -354,6 +366,15 @@ struct RawFile {
     #[serde(default)]
     departments: BTreeMap<String, String>,
     contract: Option<RawContract>,
+    #[serde(default)]
+    targets: RawTargets,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTargets {
+    success_rate_week: Option<f64>,
+    success_rate_month: Option<f64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -636,7 +657,27 @@ impl ReportSettings {
                 .as_ref()
                 .map(|c| contract(&at, c))
                 .transpose()?,
+            targets: Targets {
+                success_rate_week: share(
+                    &at,
+                    "targets.success_rate_week",
+                    raw.targets.success_rate_week,
+                )?,
+                success_rate_month: share(
+                    &at,
+                    "targets.success_rate_month",
+                    raw.targets.success_rate_month,
+                )?,
+            },
         })
+    }
+
+    /// The success-rate target of the outcome report for `period`.
+    pub fn outcome_target(&self, period: crate::outcome::Period) -> Option<Rate> {
+        match period {
+            crate::outcome::Period::Week => self.targets.success_rate_week,
+            crate::outcome::Period::Month => self.targets.success_rate_month,
+        }
     }
 
     /// The settings of `reason`, if the file has any.
