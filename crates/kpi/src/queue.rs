@@ -31,7 +31,7 @@ use crate::legs::{Disposition, Entry, LegFact};
 pub struct QueueOptions {
     /// Interval length and the center's time zone.
     pub bucketing: Bucketing,
-    /// Abandons after less than this are short; zero disables (default 5 s).
+    /// Abandons within this are short; zero disables (default 5 s).
     pub short_abandon: Span,
     /// Service-level threshold T for queues not in `thresholds` (default 20 s).
     pub threshold: Span,
