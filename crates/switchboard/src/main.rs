@@ -6,9 +6,12 @@
 //! (serving, demos, simulation) join [`Command`] the same way.
 
 mod bench;
+mod database;
 mod forecast;
+mod import_log;
 mod output;
 mod planning;
+mod reports;
 mod schedule;
 
 use anyhow::Result;
@@ -36,6 +39,12 @@ enum Command {
     /// Shifts and breaks covering an interval requirement at least cost,
     /// named agents on them, the coverage chart; and adherence.
     Schedule(schedule::ScheduleArgs),
+    /// Load an existing call log (Asterisk queue_log, the Anonymous Bank
+    /// format, Switchboard CSV) into the event store.
+    Import(import_log::ImportArgs),
+    /// KPI reports from the event store: queues, agents, outcomes, FCR,
+    /// CSAT, call reasons, cost, contract, value; tables, CSV, JSON or HTML.
+    Report(reports::ReportArgs),
     /// Measure Switchboard's components on synthetic load.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -47,6 +56,8 @@ fn main() -> Result<()> {
         Command::Staff(args) => planning::staff_command(&args),
         Command::Forecast(args) => forecast::run(&args),
         Command::Schedule(args) => schedule::run(&args),
+        Command::Import(args) => import_log::run(&args),
+        Command::Report(args) => reports::run(&args),
         Command::Bench(command) => bench::run(command),
     }
 }

@@ -68,6 +68,24 @@ impl Table {
         self.rows.push(row);
     }
 
+    /// The column names.
+    pub fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    /// The rows.
+    pub fn rows(&self) -> &[Vec<String>] {
+        &self.rows
+    }
+
+    /// Whether every cell of column `c` is empty or a number (a trailing
+    /// `%` allowed).
+    pub fn is_numeric(&self, c: usize) -> bool {
+        self.rows
+            .iter()
+            .all(|r| r[c].is_empty() || r[c].trim_end_matches('%').parse::<f64>().is_ok())
+    }
+
     /// The table as aligned text: numbers right-aligned, text left-aligned.
     pub fn render(&self) -> String {
         let columns = self.header.len();
@@ -81,13 +99,7 @@ impl Table {
                     .unwrap_or(0)
             })
             .collect();
-        let numeric: Vec<bool> = (0..columns)
-            .map(|c| {
-                self.rows
-                    .iter()
-                    .all(|r| r[c].is_empty() || r[c].trim_end_matches('%').parse::<f64>().is_ok())
-            })
-            .collect();
+        let numeric: Vec<bool> = (0..columns).map(|c| self.is_numeric(c)).collect();
         let line = |cells: &[String]| {
             let padded: Vec<String> = cells
                 .iter()
