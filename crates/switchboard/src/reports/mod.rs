@@ -13,6 +13,7 @@
 
 mod business;
 mod operational;
+mod planning;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -103,6 +104,20 @@ pub struct ReportArgs {
     /// examples/reports/settings.toml.
     #[arg(long, value_name = "FILE")]
     settings: Option<PathBuf>,
+    /// Queue report: a forecast to draw against the volume, staffed by
+    /// Erlang C into required agents (a `switchboard forecast --csv`
+    /// file; the reported queue's, so name it with --queue when there are
+    /// several).
+    #[arg(long, value_name = "FILE")]
+    forecast: Option<PathBuf>,
+    /// Queue report: the service-level target (0-1) drawn on the charts and
+    /// used to staff the forecast [default for staffing: 0.8].
+    #[arg(long, value_name = "SHARE")]
+    sl_target: Option<f64>,
+    /// Agent report: a roster (`switchboard schedule --roster` CSV) to
+    /// measure adherence and conformance against; agents match by name.
+    #[arg(long, value_name = "FILE")]
+    schedule: Option<PathBuf>,
     /// Only this queue (by name or id).
     #[arg(long, value_name = "QUEUE")]
     queue: Option<String>,
@@ -385,12 +400,17 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let mut outputs = Vec::new();
     for kind in kinds {
         let output = match (kind, &ledger) {
-            (Kind::Queues, _) => {
-                operational::queues(&scope, args.interval.unwrap_or(Interval::Minutes60))?
-            }
-            (Kind::Agents, _) => {
-                operational::agents(&scope, args.interval.unwrap_or(Interval::Day))?
-            }
+            (Kind::Queues, _) => operational::queues(
+                &scope,
+                args.interval.unwrap_or(Interval::Minutes60),
+                args.forecast.as_deref(),
+                args.sl_target,
+            )?,
+            (Kind::Agents, _) => operational::agents(
+                &scope,
+                args.interval.unwrap_or(Interval::Day),
+                args.schedule.as_deref(),
+            )?,
             (Kind::Contacts, _) => operational::contacts(
                 &scope,
                 args.interval.unwrap_or(Interval::Minutes60),

@@ -15,7 +15,9 @@ use kpi::{
 use report::format;
 use store::TimeRange;
 
-use super::{Output, Scope, count_name};
+use std::path::Path;
+
+use super::{Output, Scope, count_name, planning};
 use crate::output::Table;
 
 /// An interval's local start: the date alone for days and longer.
@@ -39,8 +41,14 @@ fn queue_options(scope: &Scope, interval: Interval) -> QueueOptions {
     options
 }
 
-/// The queue interval report.
-pub fn queues(scope: &Scope, interval: Interval) -> Result<Output> {
+/// The queue interval report, with the queue's plan when a forecast or a
+/// target is given.
+pub fn queues(
+    scope: &Scope,
+    interval: Interval,
+    forecast: Option<&Path>,
+    sl_target: Option<f64>,
+) -> Result<Output> {
     let options = queue_options(scope, interval);
     let mut aggregator = QueueAggregator::new(&options)?;
     let mut failure = None;
@@ -75,12 +83,9 @@ pub fn queues(scope: &Scope, interval: Interval) -> Result<Output> {
     for row in &report.rows {
         table.row(queue_cells(scope, row, interval));
     }
-    let page = report::queue_page(
-        &scope.frame,
-        &scope.names,
-        &report,
-        &report::QueueSettings::new(interval, scope.sl),
-    );
+    let mut settings = report::QueueSettings::new(interval, scope.sl);
+    settings.plans = planning::queue_plans(scope, interval, &report, forecast, sl_target)?;
+    let page = report::queue_page(&scope.frame, &scope.names, &report, &settings);
     Ok(Output {
         note: format!(
             "Service level by each definition with T = {} s; abandons within {} s are short. \
@@ -123,8 +128,9 @@ fn queue_cells(scope: &Scope, row: &QueueRow, interval: Interval) -> Vec<String>
     ]
 }
 
-/// The agent report by day, week or month, from the store's agent days.
-pub fn agents(scope: &Scope, interval: Interval) -> Result<Output> {
+/// The agent report by day, week or month, from the store's agent days,
+/// with adherence to `schedule` when given.
+pub fn agents(scope: &Scope, interval: Interval, schedule: Option<&Path>) -> Result<Output> {
     if matches!(
         interval,
         Interval::Minutes15 | Interval::Minutes30 | Interval::Minutes60
@@ -162,7 +168,10 @@ pub fn agents(scope: &Scope, interval: Interval) -> Result<Output> {
         }
     }
     let report = aggregator.finish();
-    let mut table = Table::new([
+    let adherence = schedule
+        .map(|path| planning::adherence(scope, path))
+        .transpose()?;
+    let mut header = vec![
         "agent",
         "period",
         "logged in",
@@ -177,9 +186,14 @@ pub fn agents(scope: &Scope, interval: Interval) -> Result<Output> {
         "occupancy",
         "utilization",
         "logouts",
-    ]);
+    ];
+    if adherence.is_some() {
+        header.extend(["adherence", "conformance"]);
+    }
+    let mut table = Table::new(header);
+    let bucketing = scope.bucketing(interval);
     for row in &report.rows {
-        table.row([
+        let mut cells = vec![
             scope.names.agent(row.agent),
             row.start
                 .as_ref()
@@ -197,7 +211,21 @@ pub fn agents(scope: &Scope, interval: Interval) -> Result<Output> {
             format::percent(row.occupancy),
             format::percent(row.utilization),
             row.logouts.to_string(),
-        ]);
+        ];
+        if let (Some(days), Some(start)) = (&adherence, &row.start) {
+            let end = bucketing.next(start)?;
+            let minutes = planning::minutes_in(
+                days,
+                &scope.names.agent(row.agent),
+                start.date(),
+                end.date(),
+            );
+            let share = |part: usize, whole: usize| {
+                minutes.and_then(|m| (m[whole] > 0.0).then(|| m[part] / m[whole]))
+            };
+            cells.extend([format::percent(share(0, 1)), format::percent(share(2, 3))]);
+        }
+        table.row(cells);
     }
     let page = report::agent_page(&scope.frame, &scope.names, &report);
     let stateless = report.rows.iter().all(|row| row.logged_in == Span::ZERO);
@@ -207,12 +235,13 @@ pub fn agents(scope: &Scope, interval: Interval) -> Result<Output> {
             interval_word(interval),
             zone_name(scope),
             if stateless {
-                " This log has no agent states (call logs such as the bank and CSV formats                  record calls only): handled contacts and AHT are real, time accounting is empty."
+                " This log has no agent states (call logs such as the bank and CSV formats \
+                 record calls only): handled contacts and AHT are real, time accounting is empty."
             } else {
                 ""
             }
         ),
-        json: serde_json::to_value(&report)?,
+        json: serde_json::json!({ "agents": report, "adherence": adherence }),
         table,
         page,
     })
