@@ -8,8 +8,9 @@
 //! display names), [`Page`] and [`book`] (one or several pages as a
 //! document), [`QueueSettings`] with a [`QueuePlan`] per queue (forecast,
 //! staffing, target as plain [`Series`]), [`TablePage`] with [`Column`]s
-//! and [`Cell`]s for reports this crate does not know, and [`Figure`] (a
-//! chart, e.g. from [`pareto_chart`]).
+//! and [`Cell`]s for reports this crate does not know (a main table, then
+//! further tables as [`Section`]s, each under its heading), and
+//! [`Figure`] (a chart, e.g. from [`pareto_chart`]).
 //!
 //! Pages: [`queue_page`], [`agent_page`], [`outcome_page`],
 //! [`table_page`]. Modules: [`format`](mod@format) (how numbers are written), `page`
@@ -33,4 +34,4 @@ pub use chart::{Figure, pareto_chart};
 pub use outcome::outcome_page;
 pub use page::{Frame, Names, Page, SlBasis, book};
 pub use queue::{QueuePlan, QueueSettings, Series, queue_page};
-pub use table::{Cell, Column, TablePage, Tone, table_page};
+pub use table::{Cell, Column, Section, TablePage, Tone, table_page};

@@ -3,8 +3,13 @@
 //! digests): the caller formats the cells (with [`crate::format`] for
 //! consistency), the page escapes and lays them out.
 //!
-//! Key types: [`Column`], [`Cell`] with its [`Tone`], [`TablePage`] and
-//! its renderer [`table_page`].
+//! A page has a main table and, after it, any number of [`Section`]s:
+//! further tables, each under its own heading (a digest's summary, the
+//! list of callers to call back). The page's notes are for how the
+//! numbers are computed only; they are printed in the footer.
+//!
+//! Key types: [`Column`], [`Cell`] with its [`Tone`], [`TablePage`] with
+//! its [`Section`]s, and the renderer [`table_page`].
 
 use std::fmt::Write;
 
@@ -92,8 +97,34 @@ impl From<&str> for Cell {
     }
 }
 
+/// A further table of a [`TablePage`], drawn after the main table under
+/// its own heading.
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    /// The heading (an `h2`).
+    pub heading: String,
+    /// A sentence under the heading saying what the table lists.
+    pub intro: Option<String>,
+    /// The columns.
+    pub columns: Vec<Column>,
+    /// Rows of cells, one per column.
+    pub rows: Vec<Vec<Cell>>,
+    /// A totals row, when the caller computed one from the underlying
+    /// counts.
+    pub total: Option<Vec<Cell>>,
+    /// Shown instead of the table when there are no rows (default:
+    /// "No data in this period.").
+    pub empty: Option<String>,
+}
+
 /// A report the crate does not know, as a titled table with optional
-/// figures and notes.
+/// figures, further tables ([`Section`]s) and notes.
+///
+/// The page reads: the frame header with `facts`, the service-level box
+/// when `service_level` is set, the figures, the main table (or `empty`
+/// when it has no rows), each section in order, and the notes as the
+/// footnote. A page made of sections only leaves `columns` empty: the
+/// main table and its `empty` text are then left out.
 #[derive(Debug, Clone, Default)]
 pub struct TablePage {
     /// Page title.
@@ -105,6 +136,10 @@ pub struct TablePage {
     pub service_level: Option<SlBasis>,
     /// Charts above the table, e.g. from [`crate::pareto_chart`].
     pub figures: Vec<Figure>,
+    /// A heading over the main table (an `h2`), useful when sections
+    /// follow it; none by default, the page title saying what it shows.
+    /// An empty main table alone on the page is shown without it.
+    pub heading: Option<String>,
     /// The columns.
     pub columns: Vec<Column>,
     /// Rows of cells, one per column.
@@ -113,12 +148,17 @@ pub struct TablePage {
     /// counts.
     pub total: Option<Vec<Cell>>,
     /// How the numbers are computed, one sentence each; printed as the
-    /// page's footnote.
+    /// page's footnote. Tables belong in `sections`, not here.
     pub notes: Vec<String>,
     /// Shown instead of the table when there are no rows (default:
     /// "No data in this period.").
     pub empty: Option<String>,
+    /// Further tables, drawn after the main one in this order.
+    pub sections: Vec<Section>,
 }
+
+/// Said when a table has no rows and its caller gave no text.
+const NO_DATA: &str = "No data in this period.";
 
 /// Renders a [`TablePage`].
 pub fn table_page(frame: &Frame, page: &TablePage) -> Page {
@@ -137,21 +177,71 @@ pub fn table_page(frame: &Frame, page: &TablePage) -> Page {
             basis.short_abandon,
         );
     }
-    if page.rows.is_empty() {
-        builder.empty(page.empty.as_deref().unwrap_or("No data in this period."));
+    // Figures illustrate the data: none over an empty page.
+    let sections_only = page.columns.is_empty() && !page.sections.is_empty();
+    let has_data = if sections_only {
+        page.sections.iter().any(|s| !s.rows.is_empty())
     } else {
+        !page.rows.is_empty()
+    };
+    if has_data {
         for figure in &page.figures {
             figure.embed(&mut builder.out);
         }
-        table_html(
-            &mut builder.out,
-            &page.columns,
-            &page.rows,
-            page.total.as_deref(),
-        );
+    }
+    if !sections_only {
+        // Alone on the page, an empty table needs no heading: the title
+        // says what is missing.
+        if !page.rows.is_empty() || !page.sections.is_empty() {
+            heading_html(&mut builder.out, page.heading.as_deref());
+        }
+        if page.rows.is_empty() {
+            builder.empty(page.empty.as_deref().unwrap_or(NO_DATA));
+        } else {
+            table_html(
+                &mut builder.out,
+                &page.columns,
+                &page.rows,
+                page.total.as_deref(),
+            );
+        }
+    }
+    for section in &page.sections {
+        section_html(&mut builder.out, section);
     }
     let notes: Vec<(&str, String)> = page.notes.iter().map(|n| ("", n.clone())).collect();
     builder.finish(&notes)
+}
+
+/// Writes a heading over a table, if there is one.
+fn heading_html(out: &mut String, heading: Option<&str>) {
+    if let Some(heading) = heading {
+        let _ = writeln!(out, "<h2>{}</h2>", escape(heading));
+    }
+}
+
+/// Writes a section: its heading, intro, and table or empty text.
+fn section_html(out: &mut String, section: &Section) {
+    out.push_str("<section class=\"part\">\n");
+    heading_html(out, Some(&section.heading));
+    if let Some(intro) = &section.intro {
+        let _ = writeln!(out, "<p class=\"sub\">{}</p>", escape(intro));
+    }
+    if section.rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"empty\">{}</p>",
+            escape(section.empty.as_deref().unwrap_or(NO_DATA))
+        );
+    } else {
+        table_html(
+            out,
+            &section.columns,
+            &section.rows,
+            section.total.as_deref(),
+        );
+    }
+    out.push_str("</section>\n");
 }
 
 /// Writes a table; short rows are padded so every row has a cell per

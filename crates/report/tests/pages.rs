@@ -18,8 +18,8 @@ use kpi::{
     SlDefinition,
 };
 use report::{
-    Cell, Column, Frame, Names, QueuePlan, QueueSettings, SlBasis, TablePage, Tone, agent_page,
-    book, format, outcome_page, pareto_chart, queue_page, table_page,
+    Cell, Column, Frame, Names, QueuePlan, QueueSettings, Section, SlBasis, TablePage, Tone,
+    agent_page, book, format, outcome_page, pareto_chart, queue_page, table_page,
 };
 use support::{Run, check_markup, code, morning, opening, zone};
 
@@ -416,6 +416,7 @@ fn table_pages_render_what_the_caller_formats() {
             short_abandon: Span::from_secs(5),
         }),
         figures: vec![pareto_chart("Contacts by reason", "contacts", &items)],
+        heading: None,
         columns: vec![Column::text("Reason"), Column::number("Contacts")],
         rows: items
             .iter()
@@ -424,6 +425,7 @@ fn table_pages_render_what_the_caller_formats() {
         total: Some(vec![Cell::from("Total"), Cell::toned("70", Tone::Good)]),
         notes: vec!["One contact counts once, by its first reason.".into()],
         empty: None,
+        sections: Vec::new(),
     };
     let html = table_page(&frame(), &page).html();
     check_markup(&html);
@@ -433,6 +435,141 @@ fn table_pages_render_what_the_caller_formats() {
     assert!(html.contains("<td class=\"n good\">70</td>"));
     assert!(html.contains("One contact counts once"));
     assert_eq!(svgs(&html)[0].matches("class=\"bar\"").count(), 3);
+}
+
+/// A page with a main table and sections: each section after the main
+/// table under its heading, its cells escaped; an empty section says so;
+/// the notes stay in the footer, after every table.
+#[test]
+fn table_pages_draw_their_sections_after_the_main_table() {
+    let page = TablePage {
+        title: "Customer satisfaction".into(),
+        heading: Some("By day".into()),
+        columns: vec![Column::text("day"), Column::number("CSAT")],
+        rows: vec![vec![Cell::from("2024-03-05"), Cell::from("50.0%")]],
+        notes: vec!["CSAT = satisfied answers ÷ answers.".into()],
+        sections: vec![
+            Section {
+                heading: "Callers to call <back>".into(),
+                intro: Some("Every dissatisfied answer & every unrated call.".into()),
+                columns: vec![Column::text("caller"), Column::number("score")],
+                rows: vec![
+                    vec![Cell::from("\"Ada\" <b>"), Cell::from("2")],
+                    vec![Cell::from("Grace & co"), Cell::toned("1", Tone::Bad)],
+                ],
+                total: Some(vec![Cell::from("total"), Cell::from("2 callers")]),
+                empty: None,
+            },
+            Section {
+                heading: "Complaints to read".into(),
+                columns: vec![Column::text("topic")],
+                empty: Some("No complaints this week.".into()),
+                ..Section::default()
+            },
+            Section {
+                heading: "Leads".into(),
+                columns: vec![Column::text("week"), Column::number("won")],
+                rows: vec![vec![Cell::from("2024-03-04"), Cell::from("3")]],
+                ..Section::default()
+            },
+        ],
+        ..TablePage::default()
+    };
+    let html = table_page(&frame(), &page).html();
+    check_markup(&html);
+    let position = |text: &str| {
+        html.find(text)
+            .unwrap_or_else(|| panic!("{text:?} in the page"))
+    };
+    assert!(position("<h2>By day</h2>") < position("<table"));
+    let callers = position("<h2>Callers to call &lt;back&gt;</h2>");
+    let complaints = position("<h2>Complaints to read</h2>");
+    let leads = position("<h2>Leads</h2>");
+    assert!(position("2024-03-05") < callers);
+    assert!(callers < complaints && complaints < leads);
+    assert!(leads < position("How these numbers are computed"));
+    assert!(
+        html.contains("<p class=\"sub\">Every dissatisfied answer &amp; every unrated call.</p>")
+    );
+    assert!(html.contains("<td>&quot;Ada&quot; &lt;b&gt;</td>"));
+    assert!(!html.contains("<b>"));
+    assert!(html.contains("<td class=\"n bad\">1</td>"));
+    assert_eq!(html.matches("<section class=\"part\">").count(), 3);
+    assert_eq!(
+        html.matches("<table>").count(),
+        3,
+        "main table and two sections"
+    );
+    // Each section's rows, in order: the main table's, the callers with
+    // their total, the leads.
+    let rows = table_rows(&html);
+    assert_eq!(
+        rows,
+        [
+            vec!["2024-03-05", "50.0%"],
+            vec!["\"Ada\" <b>", "2"],
+            vec!["Grace & co", "1"],
+            vec!["total", "2 callers"],
+            vec!["2024-03-04", "3"],
+        ]
+    );
+    let empty = &html[complaints..leads];
+    assert!(empty.contains("<p class=\"empty\">No complaints this week.</p>"));
+    assert!(!empty.contains("<table"));
+    // The notes hold no table.
+    let footer = &html[position("<footer")..];
+    assert!(footer.contains("CSAT = satisfied answers ÷ answers."));
+    assert!(!footer.contains("<table"));
+}
+
+/// A page of sections only draws no main table and says nothing of it;
+/// an empty section without its own text says there is no data.
+#[test]
+fn a_page_of_sections_only_has_no_main_table() {
+    let section = |heading: &str, rows: Vec<Vec<Cell>>| Section {
+        heading: heading.into(),
+        columns: vec![Column::text("reason"), Column::number("FCR")],
+        rows,
+        ..Section::default()
+    };
+    let page = TablePage {
+        title: "First-contact resolution".into(),
+        empty: Some("No handled contacts in this period.".into()),
+        sections: vec![
+            section(
+                "By day",
+                vec![vec![Cell::from("2024-03-05"), Cell::from("75.0%")]],
+            ),
+            section("By call reason", Vec::new()),
+        ],
+        ..TablePage::default()
+    };
+    let html = table_page(&frame(), &page).html();
+    check_markup(&html);
+    assert!(!html.contains("No handled contacts"));
+    assert_eq!(html.matches("<table>").count(), 1);
+    assert_eq!(table_rows(&html), [vec!["2024-03-05", "75.0%"]]);
+    let by_reason = &html[html.find("<h2>By call reason</h2>").unwrap()..];
+    assert!(by_reason.contains("<p class=\"empty\">No data in this period.</p>"));
+
+    // An empty main table keeps its heading when sections follow it, and
+    // shows no heading when it is alone on the page.
+    let mut page = TablePage {
+        title: "Customer satisfaction".into(),
+        heading: Some("By day".into()),
+        columns: vec![Column::text("day")],
+        empty: Some("No survey answers in this period.".into()),
+        sections: vec![section("Callers", Vec::new())],
+        ..TablePage::default()
+    };
+    let html = table_page(&frame(), &page).html();
+    check_markup(&html);
+    assert!(html.contains("<h2>By day</h2>\n<p class=\"empty\">No survey answers"));
+    page.sections.clear();
+    let html = table_page(&frame(), &page).html();
+    check_markup(&html);
+    assert!(!html.contains("By day"));
+    assert!(html.contains("<p class=\"empty\">No survey answers in this period.</p>"));
 }
 
 /// A plan for Sales: a forecast a little under the morning peak, a

@@ -3,12 +3,20 @@
 //! and campaign ROI, the contract check and the value digest.
 //!
 //! Key function: [`report`], which computes one of them with the report
-//! settings and returns its [`Output`]. Key type: `Sheet`, a table built
-//! once for both the terminal (and CSV) and the HTML page, so the two never
-//! disagree. A [`report::TablePage`] holds one table, so a report with
-//! several sections (CSAT's daily figures, the value digest's summary and
-//! the complaints to read) prints them above its main table in the
-//! terminal and as lines of the page's notes.
+//! settings and returns its [`Output`]. Key type: `Sheet`, a table of
+//! cells built once for both the terminal (and CSV) and the HTML page, so
+//! the two never disagree.
+//!
+//! A report with several tables shows them all on its page: a main
+//! [`report::TablePage`] table, then [`report::Section`]s (CSAT: by day,
+//! then the callers to call back; value: by period, by topic, the
+//! complaints and praise to read, the leads; cost: the breakdown, then the
+//! campaigns; FCR: by period, then by reason). The page's notes only say
+//! how the numbers are computed. The terminal and CSV show one
+//! rectangular table per report (CSAT: the callers; value: the topics;
+//! cost: the campaigns; FCR: periods and reasons in one table, "all" in
+//! the other key), with the other tables or a summary in the note above
+//! it.
 //!
 //! The kpi reports are computed in the run's time zone (`--time-zone`
 //! overrides the settings file's), so their days match the page's frame.
@@ -24,7 +32,7 @@ use kpi::{
     Interval, Ledger, Money, OutcomeOptions, Period, ReasonReport, ReasonRow, SlaReport, Strategy,
     TermResult, TermStatus, ValuePeriod, ValueReport,
 };
-use report::{Cell, Column, TablePage, Tone, format};
+use report::{Cell, Column, Section, TablePage, Tone, format};
 use serde::Serialize;
 
 use super::{Kind, Output, Scope};
@@ -120,10 +128,11 @@ fn outcomes(scope: &Scope, ledger: &Ledger, period: Period) -> Result<Output> {
     })
 }
 
-/// A table built once for the terminal (and CSV) and for the HTML page.
+/// A table of formatted cells, built once for the HTML page (its main
+/// table or one of its sections) and for the terminal and CSV
+/// ([`Sheet::table`]), so the two never disagree.
 struct Sheet {
     columns: Vec<Column>,
-    table: Table,
     rows: Vec<Vec<Cell>>,
     total: Option<Vec<Cell>>,
 }
@@ -131,7 +140,6 @@ struct Sheet {
 impl Sheet {
     fn new(columns: Vec<Column>) -> Self {
         Sheet {
-            table: Table::new(columns.iter().map(|c| c.header.clone())),
             columns,
             rows: Vec::new(),
             total: None,
@@ -139,37 +147,52 @@ impl Sheet {
     }
 
     fn row(&mut self, cells: Vec<Cell>) {
-        self.table.row(cells.iter().map(plain));
+        debug_assert_eq!(cells.len(), self.columns.len(), "one cell per column");
         self.rows.push(cells);
     }
 
     /// The totals row: the terminal's last row, the page's `total`.
     fn total(&mut self, cells: Vec<Cell>) {
-        self.table.row(cells.iter().map(plain));
+        debug_assert_eq!(cells.len(), self.columns.len(), "one cell per column");
         self.total = Some(cells);
     }
 
-    /// The rows as sentences for a page's notes, for a section the page
-    /// has no second table for: the heading, then "first cell: header
-    /// value, …" per row.
-    fn as_notes(&self, heading: &str) -> Vec<String> {
-        let rows = self.rows.iter().chain(&self.total).map(|row| {
-            let parts: Vec<String> = self
-                .columns
-                .iter()
-                .zip(row)
-                .skip(1)
-                .filter(|(_, cell)| !cell.text.is_empty())
-                .map(|(column, cell)| format!("{} {}", column.header, cell.text))
-                .collect();
-            let lead = row.first().map_or("", |cell| cell.text.as_str());
-            format!("{lead}: {}.", parts.join(", "))
-        });
-        std::iter::once(heading.to_owned()).chain(rows).collect()
+    /// The sheet as the terminal and CSV show it: the rows, then the
+    /// totals row.
+    fn table(&self) -> Table {
+        let mut table = Table::new(self.columns.iter().map(|c| c.header.clone()));
+        for row in self.rows.iter().chain(&self.total) {
+            table.row(row.iter().map(plain));
+        }
+        table
     }
 
-    /// The report's output: the sheet is the table of `page`, which gives
-    /// the title, facts, figures and notes.
+    /// `page` with the sheet as its main table under `heading`.
+    fn main(self, heading: Option<&str>, page: TablePage) -> TablePage {
+        TablePage {
+            heading: heading.map(str::to_owned),
+            columns: self.columns,
+            rows: self.rows,
+            total: self.total,
+            ..page
+        }
+    }
+
+    /// The sheet as a section of a page, drawn after its main table.
+    fn section(self, heading: &str, intro: Option<&str>, empty: &str) -> Section {
+        Section {
+            heading: heading.to_owned(),
+            intro: intro.map(str::to_owned),
+            columns: self.columns,
+            rows: self.rows,
+            total: self.total,
+            empty: Some(empty.to_owned()),
+        }
+    }
+
+    /// The report's output when the sheet is both the terminal (and CSV)
+    /// table and the page's only table; `page` gives the title, facts,
+    /// figures and notes.
     fn finish<T: Serialize>(
         self,
         scope: &Scope,
@@ -177,22 +200,32 @@ impl Sheet {
         note: String,
         report: &T,
     ) -> Result<Output> {
-        let page = report::table_page(
-            &scope.frame,
-            &TablePage {
-                columns: self.columns,
-                rows: self.rows,
-                total: self.total,
-                ..page
-            },
-        );
-        Ok(Output {
-            note,
-            json: serde_json::to_value(report)?,
-            table: self.table,
-            page,
-        })
+        let table = self.table();
+        output(scope, &self.main(None, page), table, note, report)
     }
+}
+
+/// The report's output: the page, and the one table the terminal and CSV
+/// show (from the same cells as one of the page's tables).
+fn output<T: Serialize>(
+    scope: &Scope,
+    page: &TablePage,
+    table: Table,
+    note: String,
+    report: &T,
+) -> Result<Output> {
+    Ok(Output {
+        note,
+        json: serde_json::to_value(report)?,
+        table,
+        page: report::table_page(&scope.frame, page),
+    })
+}
+
+/// A row of `lead` cells (what the row covers) followed by `figures`:
+/// one set of figures shown under different keys in different tables.
+fn keyed<const N: usize>(lead: [Cell; N], figures: &[Cell]) -> Vec<Cell> {
+    lead.into_iter().chain(figures.iter().cloned()).collect()
 }
 
 /// A cell as the terminal and CSV show it: digits without the page's
@@ -206,9 +239,10 @@ fn plain(cell: &Cell) -> String {
     }
 }
 
-/// A secondary section above the main table in the terminal.
-fn section(heading: &str, sheet: &Sheet) -> String {
-    format!("{heading}\n{}", sheet.table.render())
+/// A secondary table above the main one in the terminal: its heading,
+/// then the table.
+fn terminal_section(heading: &str, sheet: &Sheet) -> String {
+    format!("{heading}\n{}", sheet.table().render())
 }
 
 fn text(value: impl Display) -> Cell {
@@ -256,6 +290,11 @@ fn period_column(interval: Interval) -> Column {
     })
 }
 
+/// The heading of a table by period: "By day", "By week", ….
+fn period_heading(interval: Interval) -> String {
+    format!("By {}", period_column(interval).header)
+}
+
 fn period_label(start: &Zoned, interval: Interval) -> String {
     match interval {
         Interval::Minutes15 | Interval::Minutes30 | Interval::Minutes60 => {
@@ -293,28 +332,39 @@ fn customer_name(customer: &Customer) -> String {
 const ALL: &str = "all";
 
 fn fcr(scope: &Scope, report: &FcrReport) -> Result<Output> {
-    let mut sheet = Sheet::new(vec![
-        period_column(report.interval),
-        Column::text("reason"),
-        Column::number("handled"),
-        Column::number("resolved"),
-        Column::number("repeated"),
-        Column::number("pending"),
-        Column::number("unidentified"),
-        Column::number("FCR"),
-    ]);
+    let figures = || {
+        vec![
+            Column::number("handled"),
+            Column::number("resolved"),
+            Column::number("repeated"),
+            Column::number("pending"),
+            Column::number("unidentified"),
+            Column::number("FCR"),
+        ]
+    };
+    let (period, reason) = (period_column(report.interval), Column::text("reason"));
+    // The page shows the periods and the reasons as two tables; the
+    // terminal and CSV as one, with "all" where a row covers every period
+    // or every reason.
+    let mut by_period = Sheet::new([vec![period.clone()], figures()].concat());
+    let mut by_reason = Sheet::new([vec![reason.clone()], figures()].concat());
+    let mut both = Sheet::new([vec![period, reason], figures()].concat());
     for row in &report.rows {
         let period = period_label(&row.start, report.interval);
-        sheet.row(fcr_cells(&period, ALL, &row.figures));
+        let cells = fcr_cells(&row.figures);
+        by_period.row(keyed([text(&period)], &cells));
+        both.row(keyed([text(&period), text(ALL)], &cells));
     }
     for row in &report.by_reason {
-        sheet.row(fcr_cells(
-            ALL,
-            &reason_name(row.reason.as_ref()),
-            &row.figures,
-        ));
+        let reason = reason_name(row.reason.as_ref());
+        let cells = fcr_cells(&row.figures);
+        by_reason.row(keyed([text(&reason)], &cells));
+        both.row(keyed([text(ALL), text(&reason)], &cells));
     }
-    sheet.total(fcr_cells("total", ALL, &report.total));
+    let cells = fcr_cells(&report.total);
+    by_period.total(keyed([text("total")], &cells));
+    by_reason.total(keyed([text("total")], &cells));
+    both.total(keyed([text("total"), text(ALL)], &cells));
     let total = &report.total;
     let judged = local_time(scope, report.judged_at);
     let definition = format!(
@@ -331,6 +381,16 @@ fn fcr(scope: &Scope, report: &FcrReport) -> Result<Output> {
          that repeated it.",
         total.repeats.len()
     );
+    // With no handled contact the page says so once, not once per table.
+    let sections = if by_period.rows.is_empty() {
+        Vec::new()
+    } else {
+        vec![by_reason.section(
+            "By call reason",
+            None,
+            "No handled contacts in this period.",
+        )]
+    };
     let page = TablePage {
         title: "First-contact resolution".to_owned(),
         facts: vec![
@@ -347,16 +407,18 @@ fn fcr(scope: &Scope, report: &FcrReport) -> Result<Output> {
         ],
         notes: vec![definition, pending],
         empty: Some("No handled contacts in this period.".to_owned()),
+        sections,
         ..TablePage::default()
     };
-    sheet.finish(scope, page, note, report)
+    let table = both.table();
+    let page = by_period.main(Some(&period_heading(report.interval)), page);
+    output(scope, &page, table, note, report)
 }
 
-fn fcr_cells(period: &str, reason: &str, f: &FcrFigures) -> Vec<Cell> {
+/// The figures of one FCR row, after what it covers.
+fn fcr_cells(f: &FcrFigures) -> Vec<Cell> {
     let judged = f.resolved.count + f.repeated.count;
     vec![
-        text(period),
-        text(reason),
         count(f.handled),
         count(f.resolved.count),
         count(f.repeated.count),
@@ -422,12 +484,25 @@ fn csat(scope: &Scope, report: &CsatReport) -> Result<Output> {
          call arrived.",
         report.satisfied_min
     );
-    let lists = "Call-back lists: every dissatisfied answer, and every handled contact without a \
-                 survey answer in the log (unrated).";
-    let by_period = "By period:";
-    let note = format!("{definition}\n{}{lists}", section(by_period, &days));
-    let mut notes = vec![definition, lists.to_owned()];
-    notes.extend(days.as_notes(by_period));
+    let lists = "Every dissatisfied answer, and every handled contact without a survey answer \
+                 in the log (unrated).";
+    // The terminal shows the periods above the list of callers, its table
+    // (and the CSV); the page shows them in the same order, the periods
+    // first.
+    let note = format!(
+        "{definition}\n{}Callers to call back (below): {lists}",
+        terminal_section(&format!("{}:", period_heading(report.interval)), &days),
+    );
+    let table = callers.table();
+    let sections = if days.rows.is_empty() {
+        Vec::new()
+    } else {
+        vec![callers.section(
+            "Callers to call back",
+            Some(lists),
+            "No dissatisfied or unrated callers in this period.",
+        )]
+    };
     let page = TablePage {
         title: "Customer satisfaction and call-back lists".to_owned(),
         facts: vec![
@@ -446,11 +521,13 @@ fn csat(scope: &Scope, report: &CsatReport) -> Result<Output> {
             ),
             ("Unrated".to_owned(), format::count(report.unrated.count)),
         ],
-        notes,
-        empty: Some("No dissatisfied or unrated callers in this period.".to_owned()),
+        notes: vec![definition],
+        empty: Some("No survey answers and no handled contacts in this period.".to_owned()),
+        sections,
         ..TablePage::default()
     };
-    callers.finish(scope, page, note, report)
+    let page = days.main(Some(&period_heading(report.interval)), page);
+    output(scope, &page, table, note, report)
 }
 
 fn caller_cells(scope: &Scope, period: &str, list: &str, caller: &Caller) -> Vec<Cell> {
@@ -608,7 +685,7 @@ fn strategy_name(strategy: Strategy) -> &'static str {
 }
 
 fn cost(scope: &Scope, report: &CostReport) -> Result<Output> {
-    let mut sheet = Sheet::new(vec![
+    let mut campaigns = Sheet::new(vec![
         Column::text("campaign"),
         Column::text("numbers"),
         Column::number("contacts"),
@@ -624,63 +701,105 @@ fn cost(scope: &Scope, report: &CostReport) -> Result<Output> {
         Column::number("ROI"),
     ]);
     for row in &report.campaigns {
-        sheet.row(campaign_cells(row));
+        campaigns.row(campaign_cells(row));
     }
     if !report.campaigns.is_empty() {
-        sheet.total(campaign_total(&report.campaigns));
+        campaigns.total(campaign_total(&report.campaigns));
     }
     let model = &report.model;
-    let rate = |units: f64| amount(scope, Money::from_units(units));
-    let breakdown = vec![
-        format!(
-            "Agents: {:.1} paid (logged-in) hours × {} = {}.",
-            report.agent_paid_hours,
-            rate(model.agent_hour),
-            amount(scope, report.agent_cost)
+    // Each part of the cost: what was counted, how much, at what rate.
+    let parts = [
+        (
+            "Agents",
+            format!("{:.1}", report.agent_paid_hours),
+            "paid (logged-in) hours",
+            model.agent_hour,
+            report.agent_cost,
         ),
-        format!(
-            "Telecom: {:.1} minutes callers were on the line × {} = {}.",
-            report.telecom_minutes,
-            rate(model.telecom_minute),
-            amount(scope, report.telecom_cost)
+        (
+            "Telecom",
+            format!("{:.1}", report.telecom_minutes),
+            "minutes callers were on the line",
+            model.telecom_minute,
+            report.telecom_cost,
         ),
-        format!(
-            "Overhead: {} days × {} = {}.",
-            report.days,
-            rate(model.overhead_per_day),
-            amount(scope, report.overhead_cost)
+        (
+            "Overhead",
+            report.days.to_string(),
+            "days",
+            model.overhead_per_day,
+            report.overhead_cost,
         ),
     ];
+    let mut breakdown = Sheet::new(vec![
+        Column::text("part"),
+        Column::number("quantity"),
+        Column::text("unit"),
+        money_column(scope, "rate"),
+        money_column(scope, "cost"),
+    ]);
+    let mut sentences = Vec::new();
+    for (part, quantity, unit, rate, cost) in &parts {
+        let rate = Money::from_units(*rate);
+        breakdown.row(vec![
+            text(part),
+            text(quantity),
+            text(unit),
+            text(rate),
+            text(cost),
+        ]);
+        sentences.push(format!(
+            "{part}: {quantity} {unit} × {} = {}.",
+            amount(scope, rate),
+            amount(scope, *cost)
+        ));
+    }
+    breakdown.total(vec![
+        text("total"),
+        Cell::default(),
+        Cell::default(),
+        Cell::default(),
+        text(report.total_cost),
+    ]);
     let per_call = report
         .cost_per_call
         .map_or_else(|| format::NONE.to_owned(), |m| amount(scope, m));
-    let mut headline = vec![format!(
+    let mut notes = vec![format!(
         "Cost per call {per_call} = total cost {} ÷ {} handled contacts.",
         amount(scope, report.total_cost),
         report.handled.count
     )];
     if report.agent_paid_hours == 0.0 && report.handled.count > 0 {
-        headline.push(
+        notes.push(
             "No agent was logged in according to the log (imported logs often carry no agent \
              states), so agent time costs nothing here."
                 .to_owned(),
         );
     }
-    let campaigns = "Campaign revenue: won sales, else the outcome code's revenue; cost: media \
-                     cost + handled contacts × cost per call; ROI = revenue ÷ cost; response \
-                     rate = responders (distinct customers) ÷ people contacted.";
+    let method = "Campaign revenue: won sales, else the outcome code's revenue; cost: media \
+                  cost + handled contacts × cost per call; ROI = revenue ÷ cost; response \
+                  rate = responders (distinct customers) ÷ people contacted.";
     let no_campaigns = "No campaigns in the settings file: add [campaigns.<key>] with their \
                         advertised numbers (dnis) to see their ROI.";
-    let mut notes = headline;
-    notes.extend(breakdown);
-    let note = notes.join("\n")
-        + "\n"
-        + if report.campaigns.is_empty() {
+    // The terminal: the headline and the parts as sentences above the
+    // campaigns, its table (and the CSV). The page: the parts as its main
+    // table, the campaigns after it.
+    let note = [
+        notes.as_slice(),
+        &sentences,
+        &[if report.campaigns.is_empty() {
             no_campaigns
         } else {
-            campaigns
-        };
-    notes.push(campaigns.to_owned());
+            method
+        }
+        .to_owned()],
+    ]
+    .concat()
+    .join("\n");
+    if !report.campaigns.is_empty() {
+        notes.push(method.to_owned());
+    }
+    let table = campaigns.table();
     let page = TablePage {
         title: "Cost per call and campaign ROI".to_owned(),
         facts: vec![
@@ -690,10 +809,11 @@ fn cost(scope: &Scope, report: &CostReport) -> Result<Output> {
             ("Days".to_owned(), report.days.to_string()),
         ],
         notes,
-        empty: Some(no_campaigns.to_owned()),
+        sections: vec![campaigns.section("Campaign ROI", None, no_campaigns)],
         ..TablePage::default()
     };
-    sheet.finish(scope, page, note, report)
+    let page = breakdown.main(Some("Cost breakdown"), page);
+    output(scope, &page, table, note, report)
 }
 
 /// A campaign's ROI: below 1 it lost money, the one target every campaign
@@ -881,24 +1001,50 @@ fn value(scope: &Scope, report: &ValueReport) -> Result<Output> {
         Column::number("before"),
         Column::number("change"),
     ]);
-    let mut summary = Sheet::new(vec![
-        period_column(interval),
+    let volume_columns = vec![
         Column::number("contacts"),
         Column::number("complaints"),
         Column::number("praise"),
+    ];
+    let lead_columns = vec![
         Column::number("leads"),
         Column::number("won"),
         Column::number("lost"),
         Column::number("open"),
         Column::number("win rate"),
         money_column(scope, "won revenue"),
+    ];
+    let resolution_columns = vec![
         Column::number("remote"),
         Column::number("site visits"),
         Column::number("visits change"),
         Column::number("served remotely"),
         money_column(scope, "visits avoided"),
-        money_column(scope, "value created"),
-    ]);
+    ];
+    let value_column = money_column(scope, "value created");
+    let period = period_column(interval);
+    // The terminal shows each period on one line; the page splits it in
+    // two tables: contacts and value, then the leads.
+    let mut summary = Sheet::new(
+        [
+            vec![period.clone()],
+            volume_columns.clone(),
+            lead_columns.clone(),
+            resolution_columns.clone(),
+            vec![value_column.clone()],
+        ]
+        .concat(),
+    );
+    let mut per_period = Sheet::new(
+        [
+            vec![period.clone()],
+            volume_columns,
+            resolution_columns,
+            vec![value_column],
+        ]
+        .concat(),
+    );
+    let mut leads = Sheet::new([vec![period], lead_columns].concat());
     let mut entries = Sheet::new(vec![
         Column::text("category"),
         Column::text("topic"),
@@ -912,7 +1058,19 @@ fn value(scope: &Scope, report: &ValueReport) -> Result<Output> {
     ]);
     for row in &report.rows {
         let period = period_label(&row.start, interval);
-        summary.row(summary_cells(&period, row));
+        let (volume, lead, resolution, value) = summary_cells(row);
+        summary.row(
+            [
+                vec![text(&period)],
+                volume.clone(),
+                lead.clone(),
+                resolution.clone(),
+                vec![value.clone()],
+            ]
+            .concat(),
+        );
+        per_period.row([vec![text(&period)], volume, resolution, vec![value]].concat());
+        leads.row(keyed([text(&period)], &lead));
         for topic in &row.topics {
             topics.row(vec![
                 text(&period),
@@ -951,15 +1109,44 @@ fn value(scope: &Scope, report: &ValueReport) -> Result<Output> {
     let method = "Value created = revenue of leads won + site visits avoided × visit cost; a \
                   contact resolved remotely is a visit avoided. Mention rate = the topic's \
                   contacts ÷ the period's contacts; before = its count in the period before.";
-    let (per_period, to_read) = ("Per period:", "Complaints and praise to read:");
-    let mut note = vec![method.to_owned(), section(per_period, &summary)];
-    let mut notes = vec![method.to_owned()];
-    notes.extend(summary.as_notes(per_period));
+    let to_read = "Complaints and praise to read";
+    let mut note = vec![
+        method.to_owned(),
+        terminal_section(&format!("{}:", period_heading(interval)), &summary),
+    ];
     if !entries.rows.is_empty() {
-        note.push(section(to_read, &entries));
-        notes.extend(entries.as_notes(to_read));
+        note.push(terminal_section(&format!("{to_read}:"), &entries));
     }
     note.push("By topic:".to_owned());
+    let table = topics.table();
+    // With no contact the page says so once, not once per table.
+    let sections = if per_period.rows.is_empty() {
+        Vec::new()
+    } else {
+        vec![
+            topics.section(
+                "By topic",
+                None,
+                "No contacts with a call reason in this period.",
+            ),
+            entries.section(
+                to_read,
+                Some(
+                    "Every complaint and every praise, to forward to the department \
+                     concerned.",
+                ),
+                "No complaints and no praise in this period.",
+            ),
+            leads.section(
+                "Leads handed to sales",
+                Some(
+                    "Contacts whose outcome is a lead: won, lost (sale facts, none won) or \
+                     still open; win rate = won ÷ (won + lost).",
+                ),
+                "No leads in this period.",
+            ),
+        ]
+    };
     let page = TablePage {
         title: "Value report".to_owned(),
         facts: vec![
@@ -976,33 +1163,42 @@ fn value(scope: &Scope, report: &ValueReport) -> Result<Output> {
                 amount(scope, report.rows.iter().map(|r| r.value_created).sum()),
             ),
         ],
-        notes,
+        notes: vec![method.to_owned()],
         empty: Some("No finished contacts in this period.".to_owned()),
+        sections,
         ..TablePage::default()
     };
-    topics.finish(scope, page, note.join("\n"), report)
+    let page = per_period.main(Some(&period_heading(interval)), page);
+    output(scope, &page, table, note.join("\n"), report)
 }
 
-fn summary_cells(period: &str, row: &ValuePeriod) -> Vec<Cell> {
+/// The cells of one period of the value report: contacts, leads,
+/// resolutions, and the value created.
+fn summary_cells(row: &ValuePeriod) -> (Vec<Cell>, Vec<Cell>, Vec<Cell>, Cell) {
     let (leads, res) = (&row.leads, &row.resolution);
-    vec![
-        text(period),
-        count(row.contacts),
-        count(row.complaints.count),
-        count(row.praise.count),
-        count(leads.handed.count),
-        count(leads.won.count),
-        count(leads.lost.count),
-        count(leads.open.count),
-        share(leads.win_rate),
-        text(leads.won_revenue),
-        count(res.remote.count),
-        count(res.site_visit.count),
-        maybe(res.site_visits_change.map(signed)),
-        count(res.customers_served_remotely),
-        maybe(res.visits_avoided_value),
+    (
+        vec![
+            count(row.contacts),
+            count(row.complaints.count),
+            count(row.praise.count),
+        ],
+        vec![
+            count(leads.handed.count),
+            count(leads.won.count),
+            count(leads.lost.count),
+            count(leads.open.count),
+            share(leads.win_rate),
+            text(leads.won_revenue),
+        ],
+        vec![
+            count(res.remote.count),
+            count(res.site_visit.count),
+            maybe(res.site_visits_change.map(signed)),
+            count(res.customers_served_remotely),
+            maybe(res.visits_avoided_value),
+        ],
         text(row.value_created),
-    ]
+    )
 }
 
 /// A change with its sign, "+2" or "-1", so a rise reads as one.
