@@ -2,7 +2,8 @@
 //! reads.
 //!
 //! Key types: [`Fact`] (an engine [`Record`], a post-call [`Survey`] answer,
-//! a [`Sale`] that closed a lead, or a [`Naming`] of a queue or agent),
+//! a [`Sale`] that closed a lead, a [`Naming`] of a queue or agent, or the
+//! [`ImportMark`] of an imported file),
 //! [`Score`] (1–5) and [`Money`] (integer cents, so sums are exact).
 //!
 //! Surveys and sales arrive after their contact finished, from the IVR and
@@ -30,6 +31,9 @@ pub enum Fact {
     /// A queue or agent got the name reports show (imports name what
     /// their source calls it; the server names what its admins configure).
     Named(Naming),
+    /// A file was imported; its digest keeps the same file from being
+    /// imported twice.
+    Imported(ImportMark),
 }
 
 impl Fact {
@@ -40,6 +44,7 @@ impl Fact {
             Fact::Survey(survey) => survey.at,
             Fact::Sale(sale) => sale.at,
             Fact::Named(naming) => naming.at,
+            Fact::Imported(mark) => mark.at,
         }
     }
 
@@ -50,6 +55,7 @@ impl Fact {
             Fact::Survey(_) => "survey",
             Fact::Sale(_) => "sale",
             Fact::Named(_) => "named",
+            Fact::Imported(_) => "imported",
         }
     }
 }
@@ -58,6 +64,22 @@ impl From<Record> for Fact {
     fn from(record: Record) -> Self {
         Fact::Routing(record)
     }
+}
+
+/// One imported file. Its time is when it was imported, not the time of
+/// the calls it held, so reports leave it out of their period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportMark {
+    /// When the import ran.
+    pub at: Time,
+    /// The source format's name (`queue-log`, `bank`, `csv`).
+    pub format: String,
+    /// The file as named on the command line.
+    pub source: String,
+    /// SHA-256 of the file's bytes, in hex.
+    pub digest: String,
+    /// Finished contacts it added.
+    pub contacts: u64,
 }
 
 /// A queue or agent and its display name.

@@ -50,7 +50,7 @@ pub use cost::{CampaignRow, CostReport};
 pub use csat::{Caller, CsatFigures, CsatReport, CsatRow};
 pub use digest::{DigestEntry, Leads, Resolutions, TopicRow, ValuePeriod, ValueReport};
 pub use error::Error;
-pub use fact::{Entity, Fact, Money, Naming, Sale, Score, Survey};
+pub use fact::{Entity, Fact, ImportMark, Money, Naming, Sale, Score, Survey};
 pub use fcr::{FcrFigures, FcrReasonRow, FcrReport, FcrRow, Repeat};
 pub use interval::{Bucketing, Interval};
 pub use legs::{Disposition, Entry, LegFact, Work};
@@ -105,6 +105,8 @@ impl Ledger {
                 Fact::Named(naming) => {
                     ledger.names.insert(naming.entity, naming.name.clone());
                 }
+                // When a file was imported says nothing about its calls.
+                Fact::Imported(_) => continue,
             }
             ledger.end = ledger.end.max(fact.at());
         }

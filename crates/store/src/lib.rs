@@ -46,7 +46,7 @@ use acd::AgentState;
 use acd::model::{AgentId, ContactId, QueueId, Time};
 use acd::record::ContactRecord;
 use jiff::tz::TimeZone;
-use kpi::{AgentTally, Fact, LegFact, Naming, QueueTally, Sale, Survey};
+use kpi::{AgentTally, Fact, ImportMark, LegFact, Naming, QueueTally, Sale, Survey};
 
 pub use error::Error;
 
@@ -124,6 +124,9 @@ pub trait Store: Send {
 
     /// The name each agent and queue was last given, agents first, by id.
     fn names(&self) -> Result<Vec<Naming>, Error>;
+
+    /// Every file imported so far, in log order.
+    fn imports(&self) -> Result<Vec<ImportMark>, Error>;
 
     /// The earliest and latest time of the log's facts (names aside, as
     /// they are not events of the center); `None` when there are none.

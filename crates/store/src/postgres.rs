@@ -14,7 +14,9 @@ use std::cell::RefCell;
 use acd::model::{AgentId, Code, ContactId, QueueId, Span, Time};
 use acd::record::ContactRecord;
 use jiff::tz::TimeZone;
-use kpi::{AgentTally, Fact, LegFact, Money, Naming, QueueTally, Sale, Score, Survey, Work};
+use kpi::{
+    AgentTally, Fact, ImportMark, LegFact, Money, Naming, QueueTally, Sale, Score, Survey, Work,
+};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{BorrowToSql, ToSql};
 use postgres::{Client, NoTls, Row, Statement, Transaction};
@@ -28,7 +30,10 @@ use crate::{
 };
 
 /// The schema, one script per version, applied in order.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../migrations/postgres/0002_imports.sql")),
+];
 
 /// Rows per bulk statement: bounds the size of one message.
 const CHUNK: usize = 10_000;
@@ -836,6 +841,22 @@ impl Store for PgStore {
             },
         )?;
         Ok(names)
+    }
+
+    fn imports(&self) -> Result<Vec<ImportMark>, Error> {
+        let mut marks = Vec::new();
+        self.each(
+            "reading the imports",
+            "SELECT seq, body::text FROM log WHERE kind = 'imported' ORDER BY seq",
+            std::iter::empty::<i64>(),
+            |row| {
+                if let Fact::Imported(mark) = log_entry(row)?.fact {
+                    marks.push(mark);
+                }
+                Ok(())
+            },
+        )?;
+        Ok(marks)
     }
 
     fn time_bounds(&self) -> Result<Option<(Time, Time)>, Error> {

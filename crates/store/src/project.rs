@@ -512,7 +512,9 @@ impl Projector {
                     .map_err(|source| Error::Encode { seq, source })?,
             });
         }
-        if !matches!(fact, Fact::Named(_)) {
+        // Names and import marks are dated when they were given, not when
+        // the calls happened.
+        if !matches!(fact, Fact::Named(_) | Fact::Imported(_)) {
             let (first, last) = self.rows.span.get_or_insert((at, at));
             *first = (*first).min(at);
             *last = (*last).max(at);
@@ -544,6 +546,8 @@ impl Projector {
                 self.names.insert(naming.entity, (naming.name.clone(), at));
                 Ok(())
             }
+            // Kept in the log only, found through its index.
+            Fact::Imported(_) => Ok(()),
         }
     }
 

@@ -14,7 +14,9 @@ use acd::model::Code;
 use acd::model::{AgentId, ContactId, QueueId, Span, Time};
 use acd::record::ContactRecord;
 use jiff::tz::TimeZone;
-use kpi::{AgentTally, Fact, LegFact, Money, Naming, QueueTally, Sale, Score, Survey, Work};
+use kpi::{
+    AgentTally, Fact, ImportMark, LegFact, Money, Naming, QueueTally, Sale, Score, Survey, Work,
+};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 use rustc_hash::FxHashMap;
@@ -27,7 +29,10 @@ use crate::{
 };
 
 /// The schema, one script per version, applied in order.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../migrations/sqlite/0002_imports.sql")),
+];
 
 /// A store in a SQLite file.
 pub(crate) struct SqliteStore {
@@ -833,6 +838,23 @@ impl Store for SqliteStore {
             },
         )?;
         Ok(names)
+    }
+
+    fn imports(&self) -> Result<Vec<ImportMark>, Error> {
+        let mut marks = Vec::new();
+        self.each(
+            "reading the imports",
+            "SELECT seq, body FROM log WHERE kind = 'imported' ORDER BY seq",
+            [],
+            |row| {
+                let seq = uint("log", "seq", integer(row, 0, "log", "seq")?)?;
+                if let Fact::Imported(mark) = decode(seq, text(row, 1, "log", seq)?)? {
+                    marks.push(mark);
+                }
+                Ok(())
+            },
+        )?;
+        Ok(marks)
     }
 
     fn time_bounds(&self) -> Result<Option<(Time, Time)>, Error> {

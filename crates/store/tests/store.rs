@@ -23,8 +23,8 @@ use acd::{AgentState, RecordKind};
 use jiff::tz::{Offset, TimeZone};
 use kpi::interval::{Bucketing, Interval};
 use kpi::{
-    AgentAggregator, Entity, Fact, Ledger, LegFact, Money, Naming, QueueAggregator, QueueOptions,
-    Sale, Score, Survey,
+    AgentAggregator, Entity, Fact, ImportMark, Ledger, LegFact, Money, Naming, QueueAggregator,
+    QueueOptions, Sale, Score, Survey,
 };
 use store::{Error, Options, Store, TimeRange};
 use support::{
@@ -165,6 +165,14 @@ fn opinions(center: &Center) -> Vec<Fact> {
             name: name.into(),
         }));
     }
+    // Dated long after the calls: the time span must leave it out.
+    facts.push(Fact::Imported(ImportMark {
+        at: end + Span::from_secs(86_400 * 365),
+        format: "csv".into(),
+        source: "calls.csv".into(),
+        digest: "ab".repeat(32),
+        contacts: 12,
+    }));
     facts
 }
 
@@ -214,12 +222,15 @@ fn round_trip_of_every_fact_kind(backend: &Backend) {
 
     let times = facts
         .iter()
-        .filter(|f| !matches!(f, Fact::Named(_)))
+        .filter(|f| !matches!(f, Fact::Named(_) | Fact::Imported(_)))
         .map(Fact::at);
     let bounds = (times.clone().min().unwrap(), times.max().unwrap());
     assert_eq!(store.time_bounds().unwrap(), Some(bounds));
     let last = ledger.contacts().iter().map(|c| c.id).max();
     assert_eq!(store.last_contact_id().unwrap(), last);
+    let imports = store.imports().unwrap();
+    assert_eq!(imports.len(), 1);
+    assert_eq!(imports[0].source, "calls.csv");
 
     // The later name wins; agents sort before queues.
     let names: Vec<_> = store
@@ -584,7 +595,7 @@ fn a_newer_schema_is_refused(backend: &Backend) {
         Err(
             e @ Error::SchemaTooNew {
                 found: 999,
-                known: 1,
+                known: 2,
             },
         ) => {
             assert!(e.to_string().contains("version 999"), "{e}");

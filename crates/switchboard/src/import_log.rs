@@ -6,14 +6,16 @@
 //! transaction: an import that fails leaves the store as it was.
 
 use std::fs::File;
-use std::io::{BufReader, IsTerminal, Write};
+use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
+use acd::model::Time;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use import::{Format, Import, Names, Options};
 use indicatif::{ProgressBar, ProgressStyle};
-use kpi::Entity;
+use kpi::{Entity, Fact, ImportMark};
+use sha2::{Digest, Sha256};
 
 use crate::database::DatabaseArgs;
 
@@ -42,6 +44,10 @@ pub struct ImportArgs {
     /// Rejected rows to print; the rest are counted.
     #[arg(long, value_name = "N", default_value_t = 20)]
     show_rejects: usize,
+    /// Import the file even if the store already holds it (its calls are
+    /// then counted twice).
+    #[arg(long)]
+    again: bool,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -67,17 +73,37 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = progress_bar(size, "reading");
-    let imported = import::import(args.format, BufReader::new(file), &options, |bytes| {
+    let mut hashing = Hashing::new(BufReader::new(file));
+    let mut imported = import::import(args.format, &mut hashing, &options, |bytes| {
         bar.set_position(bytes)
     })
     .with_context(|| format!("importing {}", args.file.display()))?;
     bar.finish_and_clear();
+    let digest = hashing.hex_digest();
+    if let Some(earlier) = store.imports()?.into_iter().find(|m| m.digest == digest)
+        && !args.again
+    {
+        bail!(
+            "{} is already in the store: imported from {} with {} contacts; \
+             nothing was stored (--again imports it anyway, counting its calls twice)",
+            args.file.display(),
+            earlier.source,
+            earlier.contacts
+        );
+    }
+    imported.facts.push(Fact::Imported(ImportMark {
+        at: now(),
+        format: args.format.name().to_owned(),
+        source: args.file.display().to_string(),
+        digest,
+        contacts: imported.report.contacts,
+    }));
 
     print_summary(&imported, args)?;
     if let Some(path) = &args.rejects {
         write_rejects(path, &imported)?;
     }
-    if imported.facts.is_empty() {
+    if imported.report.contacts == 0 && imported.report.agent_state_changes == 0 {
         bail!("{} holds nothing to import", args.file.display());
     }
     let bar = progress_bar(0, "storing");
@@ -171,4 +197,42 @@ fn write_rejects(path: &Path, imported: &Import) -> Result<()> {
     }
     writer.flush()?;
     Ok(())
+}
+
+/// A reader that hashes what passes through it, so the file is read once.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Hashing<R> {
+    fn new(inner: R) -> Self {
+        Hashing {
+            inner,
+            hasher: Sha256::new(),
+        }
+    }
+
+    /// The SHA-256 of everything read, in hex.
+    fn hex_digest(self) -> String {
+        self.hasher
+            .finalize()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// The wall clock as store time: when the import ran.
+fn now() -> Time {
+    let ms = jiff::Timestamp::now().as_millisecond();
+    Time::from_millis(u64::try_from(ms).unwrap_or(0))
 }

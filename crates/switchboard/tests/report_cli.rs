@@ -155,6 +155,16 @@ fn a_failed_import_leaves_the_store_as_it_was() {
     let after = json(&switchboard(&db, &["report", "queues", "--json"]));
     assert_eq!(before, after);
 
+    // The same file twice would count its calls twice.
+    let again = switchboard(&db, &["import", "csv", csv.to_str().unwrap()]);
+    assert!(!again.status.success());
+    let error = String::from_utf8_lossy(&again.stderr);
+    assert!(error.contains("already in the store"), "{error}");
+    assert_eq!(
+        before,
+        json(&switchboard(&db, &["report", "queues", "--json"]))
+    );
+
     let unknown = switchboard(&db, &["import", "genesys", bad.to_str().unwrap()]);
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("queue-log"));
