@@ -11,6 +11,7 @@ mod center;
 mod drive;
 mod history;
 mod report;
+mod sim;
 mod wfm;
 
 use acd::Selector;
@@ -53,6 +54,15 @@ pub enum BenchCommand {
     /// SQL GROUP BY over those rows; checks the three agree. Takes several
     /// minutes and a few GB of disk at the default size.
     Report(report::ReportArgs),
+    /// Measure the simulator: M/M/14 (A = 10) against SimPy and Ciw on the
+    /// same model, and a 1,000-agent, 20-skill day.
+    ///
+    /// Runs examples/sim/mmn.toml for 1,000,000 calls, then the same model in
+    /// SimPy and Ciw through scripts/bench-sim (installed from PyPI into
+    /// target/bench-venv on first use), then examples/sim/center1000.toml
+    /// (about 300,000 calls); prints calls per second, the ratios, the
+    /// day's wall time and peak memory.
+    Sim(sim::SimArgs),
 }
 
 /// Options of `bench route`.
@@ -86,6 +96,7 @@ pub fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Route(args) => route(&args),
         BenchCommand::Wfm(args) => wfm::run(&args),
         BenchCommand::Report(args) => report::run(&args),
+        BenchCommand::Sim(args) => sim::run(&args),
     }
 }
 
