@@ -13,6 +13,7 @@ mod output;
 mod planning;
 mod reports;
 mod schedule;
+mod simulate;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -45,6 +46,10 @@ enum Command {
     /// KPI reports from the event store: queues, agents, outcomes, FCR,
     /// CSAT, call reasons, cost, contract, value; tables, CSV, JSON or HTML.
     Report(reports::ReportArgs),
+    /// Simulate a scenario through the real routing engine: KPIs by
+    /// interval and for the day, replications with confidence intervals,
+    /// what-if comparisons, the event log into the store.
+    Simulate(simulate::SimulateArgs),
     /// Measure Switchboard's components on synthetic load.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -58,6 +63,7 @@ fn main() -> Result<()> {
         Command::Schedule(args) => schedule::run(&args),
         Command::Import(args) => import_log::run(&args),
         Command::Report(args) => reports::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
         Command::Bench(command) => bench::run(command),
     }
 }

@@ -141,8 +141,11 @@ pub fn emit<T: Serialize>(format: Format, value: &T, table: impl FnOnce() -> Tab
         Format::Csv => table().to_csv()?,
         Format::Table => table().render(),
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
-    Ok(())
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        // A reader that stopped early (`| head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        done => Ok(done?),
+    }
 }
 
 #[cfg(test)]
