@@ -38,13 +38,14 @@ use crate::output::{Format, FormatArgs, Table, emit};
   switchboard simulate examples/sim/day.toml
   switchboard simulate examples/sim/day.toml --interval 15m --database sim.db
   switchboard simulate examples/sim/day.toml --replications 20
-  switchboard simulate examples/sim/day.toml --compare examples/sim/day_tech_plus2.toml
+  switchboard simulate --compare examples/sim/day.toml examples/sim/day_tech_plus2.toml
 
 Scenario keys: examples/sim/README.md. The same scenario and seed give the
 same event log, byte for byte.")]
 pub struct SimulateArgs {
-    /// The scenario (TOML).
-    scenario: PathBuf,
+    /// The scenario (TOML); with --compare, scenarios A and B.
+    #[arg(required = true, num_args = 1..=2, value_name = "SCENARIO")]
+    scenarios: Vec<PathBuf>,
     /// Seed of the (first) run [default: the scenario's].
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
@@ -52,10 +53,10 @@ pub struct SimulateArgs {
     /// [default: 1, or 10 with --compare].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000))]
     replications: Option<u64>,
-    /// A second scenario: prints its figures minus the first's, on the
-    /// same seeds.
-    #[arg(long, value_name = "B.toml")]
-    compare: Option<PathBuf>,
+    /// Compare two scenarios A and B on the same seeds: B − A of service
+    /// level, ASA, abandonment, occupancy, AHT and cost.
+    #[arg(long)]
+    compare: bool,
     /// Interval of the queue table of a single run: 15m, 30m, 60m or day.
     #[arg(long, default_value = "60m", value_parser = parse_interval)]
     interval: Interval,
@@ -89,15 +90,20 @@ fn load(path: &Path) -> Result<(Scenario, Simulation)> {
 
 /// Runs `switchboard simulate`.
 pub fn run(args: &SimulateArgs) -> Result<()> {
-    let (scenario, simulation) = load(&args.scenario)?;
+    let (scenario, simulation) = load(&args.scenarios[0])?;
     let seed = args.seed.unwrap_or(scenario.simulation.seed);
-    if let Some(other) = &args.compare {
-        if args.database.is_some() {
-            bail!("--database stores one run; leave it out with --compare");
+    match (args.compare, args.scenarios.get(1)) {
+        (true, Some(other)) => {
+            if args.database.is_some() {
+                bail!("--database stores one run; leave it out with --compare");
+            }
+            let (_, b) = load(other)?;
+            let runs = args.replications.unwrap_or(10);
+            return compare(args, &simulation, &b, seed..seed + runs);
         }
-        let (_, b) = load(other)?;
-        let runs = args.replications.unwrap_or(10);
-        return compare(args, &simulation, &b, seed..seed + runs);
+        (true, None) => bail!("--compare needs two scenarios: A.toml B.toml"),
+        (false, Some(_)) => bail!("two scenarios are compared with --compare A.toml B.toml"),
+        (false, None) => {}
     }
     match args.replications {
         Some(n) if n > 1 => {
@@ -195,7 +201,7 @@ fn single(args: &SimulateArgs, simulation: &Simulation, seed: u64) -> Result<()>
         println!(
             "{}: seed {seed}, {} arrivals ({} deflected, {} retrials), {} contacts: \
              {} handled, {} abandoned, {} callbacks accepted; {} events in {:.1} ms",
-            args.scenario.display(),
+            args.scenarios[0].display(),
             s.arrivals,
             s.deflected,
             s.retrials,
@@ -384,7 +390,7 @@ fn replications(
         println!(
             "{}: {} runs (seeds {}..{}) in {:.2} s; mean ± half-width of the 95 % interval \
              (SL, abandonment and occupancy in %)",
-            args.scenario.display(),
+            args.scenarios[0].display(),
             seeds.end - seeds.start,
             seeds.start,
             seeds.end,
@@ -467,8 +473,8 @@ fn compare(
         println!(
             "A = {}, B = {}: {} runs each on seeds {}..{} (the same callers in both); \
              mean ± half-width of the 95 % interval, shares in %",
-            args.scenario.display(),
-            args.compare.as_deref().unwrap_or(Path::new("")).display(),
+            args.scenarios[0].display(),
+            args.scenarios[1].display(),
             seeds.end - seeds.start,
             seeds.start,
             seeds.end

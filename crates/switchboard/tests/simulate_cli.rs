@@ -148,8 +148,8 @@ fn more_agents_answer_sooner_in_a_comparison_on_the_same_callers() {
     let b = scenario(dir.path(), "b.toml", 9);
     let out = ok(&switchboard(&[
         "simulate",
-        path(&a),
         "--compare",
+        path(&a),
         path(&b),
         "--replications",
         "4",
