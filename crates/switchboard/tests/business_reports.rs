@@ -9,7 +9,10 @@
 //! 1800.00 a day, FCR window 7 days, satisfied from score 4.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+
+use common::{ok, switchboard};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -42,23 +45,6 @@ const SETTINGS: &str = concat!(
     "/../../examples/reports/settings.toml"
 );
 
-fn switchboard(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(args)
-        .output()
-        .expect("the switchboard binary runs")
-}
-
-fn stdout_of(out: &Output) -> String {
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
-
 /// A temporary folder with a store holding `CALLS`; removed on drop.
 struct Store {
     dir: PathBuf,
@@ -82,7 +68,7 @@ impl Store {
             "--database",
             &store.database(),
         ]);
-        stdout_of(&out);
+        ok(&out);
         store
     }
 
@@ -112,7 +98,7 @@ impl Store {
     fn json(&self, kind: &str, extra: &[&str]) -> Value {
         let mut extra = extra.to_vec();
         extra.push("--json");
-        let stdout = stdout_of(&self.report(kind, &extra));
+        let stdout = ok(&self.report(kind, &extra));
         serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
     }
 }
@@ -153,7 +139,7 @@ fn fcr_counts_the_repeat_and_leaves_the_open_window_pending() {
         .expect("an outage row");
     close(&outage["fcr"], 0.5);
 
-    let text = stdout_of(&store.report("fcr", &[]));
+    let text = ok(&store.report("fcr", &[]));
     assert!(
         text.contains("2024-03-04") && text.contains("75.0%"),
         "{text}"
@@ -176,7 +162,7 @@ fn csat_lists_the_dissatisfied_and_the_unrated_each_day() {
 
     // The terminal shows the daily figures, then one line per caller to
     // call back.
-    let text = stdout_of(&store.report("csat", &[]));
+    let text = ok(&store.report("csat", &[]));
     let unrated = text
         .lines()
         .find(|l| l.contains("unrated") && l.contains("C4"))
@@ -211,7 +197,7 @@ fn reasons_rank_by_volume_and_recommend_a_strategy() {
 
     let html = store.path("reasons.html");
     let out = store.report("reasons", &["--html", &html]);
-    stdout_of(&out);
+    ok(&out);
     let page = std::fs::read_to_string(&html).expect("the page is written");
     assert!(
         page.contains("Call reasons") && page.contains("<svg"),
@@ -248,7 +234,7 @@ fn cost_per_call_and_campaign_roi_follow_the_cost_model() {
     assert_eq!(flyer["cost"], 1_520_122);
     close(&flyer["roi"], 480.0 / 15_201.22);
 
-    let text = stdout_of(&store.report("cost", &[]));
+    let text = ok(&store.report("cost", &[]));
     assert!(text.contains("Cost per call 3600.61 CNY"), "{text}");
     assert!(text.contains("Neighbourhood flyer"), "{text}");
 }
@@ -277,7 +263,7 @@ fn value_digest_counts_complaints_leads_and_visits_avoided_per_week() {
     assert_eq!(topic["topic"], "Where is my order");
     assert_eq!(topic["previous"], 2);
 
-    let text = stdout_of(&store.report("value", &[]));
+    let text = ok(&store.report("value", &[]));
     assert!(text.contains("Complaints and praise to read"), "{text}");
     assert!(text.contains("Service outage"), "{text}");
 }
@@ -303,7 +289,7 @@ fn contract_terms_pass_or_fail_and_a_missing_contract_says_what_to_add() {
     assert_eq!(term("quality_min")["status"], "not_measurable");
 
     let html = store.path("contract.html");
-    stdout_of(&store.report("contract", &["--html", &html]));
+    ok(&store.report("contract", &["--html", &html]));
     let page = std::fs::read_to_string(&html).expect("the page is written");
     assert!(
         page.contains("Contract check: Outsourcer A, 2024"),

@@ -4,34 +4,25 @@
 //! store, adherence against a roster, a forecast drawn on the queue page.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
+
+mod common;
+
+use common::ok;
 
 const BANK: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../data/anonymous_bank_february.tsv"
 );
 
+/// Runs `switchboard` on the store `db`.
 fn switchboard(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(args)
-        .arg("--database")
-        .arg(db)
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .output()
-        .expect("the switchboard binary runs")
-}
-
-fn ok(out: &Output) -> String {
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
+    let db = db.to_str().expect("a UTF-8 path");
+    let mut args = args.to_vec();
+    args.extend(["--database", db]);
+    common::switchboard(&args)
 }
 
 fn json(out: &Output) -> Value {

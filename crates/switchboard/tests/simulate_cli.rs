@@ -3,28 +3,12 @@
 //! a what-if comparison, and bad scenarios refused with the key at fault.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn switchboard(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .output()
-        .expect("the switchboard binary runs")
-}
+mod common;
 
-fn ok(out: &Output) -> String {
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
+use common::{ok, switchboard};
 
 /// A morning of one queue: 120 calls an hour of 3 minutes on 8 agents.
 fn scenario(dir: &Path, name: &str, agents: u32) -> PathBuf {
