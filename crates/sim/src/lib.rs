@@ -15,9 +15,10 @@
 //! Modules: [`scenario`] (the file format), [`units`] (durations and clock
 //! times), [`distribution`] (random durations), [`roster`] (roster CSV),
 //! [`kpis`] (streaming KPIs through `kpi`), [`stats`] (replications and
-//! confidence intervals), and the private `model` (scenario → engine
-//! configuration, arrival rates, agent timelines; every check) and `run`
-//! (the event loop).
+//! confidence intervals), [`replay`] (a scenario derived from a real
+//! history, run and compared day by day with it), and the private `model`
+//! (scenario → engine configuration, arrival rates, agent timelines; every
+//! check) and `run` (the event loop).
 //!
 //! ```
 //! let scenario = sim::Scenario::from_toml(r#"
@@ -47,6 +48,7 @@
 pub mod distribution;
 pub mod kpis;
 mod model;
+pub mod replay;
 pub mod roster;
 mod run;
 pub mod scenario;
@@ -54,6 +56,7 @@ pub mod stats;
 pub mod units;
 
 pub use kpis::{Collector, GroupKpis, Metrics, QueueKpis, RunKpis};
+pub use replay::{Comparison, Replay, ReplayError, ReplayOptions, compare, scenario_from_ledger};
 pub use run::{QueueCounts, RunSummary, SimError, Simulation};
 pub use scenario::{Scenario, ScenarioError};
 pub use stats::{Estimate, Estimates, Replication, replicate, student_t_quantile};

@@ -11,6 +11,7 @@ mod forecast;
 mod import_log;
 mod output;
 mod planning;
+mod replay;
 mod reports;
 mod schedule;
 mod simulate;
@@ -50,6 +51,8 @@ enum Command {
     /// interval and for the day, replications with confidence intervals,
     /// what-if comparisons, the event log into the store.
     Simulate(simulate::SimulateArgs),
+    /// Replay a real call log through the simulator; daily SL, ASA, abandonment vs. actual.
+    Replay(replay::ReplayArgs),
     /// Measure Switchboard's components on synthetic load.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -64,6 +67,7 @@ fn main() -> Result<()> {
         Command::Import(args) => import_log::run(&args),
         Command::Report(args) => reports::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Replay(args) => replay::run(&args),
         Command::Bench(command) => bench::run(command),
     }
 }
