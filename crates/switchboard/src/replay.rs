@@ -4,7 +4,8 @@
 //! Key type: [`ReplayArgs`]. The log is imported in memory (nothing goes to
 //! the store), `sim::replay` derives the scenario (arrivals by half hour,
 //! empirical talk times, exponential patience by the censored estimate,
-//! agents present where they handled calls; see its module doc), runs it
+//! agents present in sessions of calls no more than `--session-gap` apart,
+//! 5 minutes by default; see its module doc), runs it
 //! over `--replications` seeds, and the daily service level, ASA and
 //! abandonment of both sides are printed with their differences and a
 //! summary.
@@ -13,12 +14,14 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::PathBuf;
 
+use acd::model::Span;
 use anyhow::{Context, Result};
 use clap::Args;
 use import::{Format, Options};
 use kpi::Ledger;
 use serde::Serialize;
 use sim::replay::{CENTER, Comparison, ComparisonRow, DerivedQueue, MeanAbs};
+use sim::units::Period;
 use sim::{ReplayOptions, compare, scenario_from_ledger};
 
 use crate::output::{self, FormatArgs, Table, emit};
@@ -47,11 +50,20 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "N", default_value_t = 3,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     replications: u32,
+    /// Session gap G: an agent is present from a call's answer through
+    /// its following calls while each is answered at most G after the
+    /// previous one ended (`5m`, `90s`, bare seconds).
+    #[arg(long, value_name = "GAP", default_value = "5m", value_parser = parse_gap)]
+    session_gap: Span,
     /// Also print each queue's days, not only the center's.
     #[arg(long)]
     by_queue: bool,
     #[command(flatten)]
     output: FormatArgs,
+}
+
+fn parse_gap(text: &str) -> Result<Span, String> {
+    Period::parse(text).map(|p| Span::from_millis(p.0))
 }
 
 fn parse_format(text: &str) -> Result<Format, String> {
@@ -89,7 +101,8 @@ pub fn run(args: &ReplayArgs) -> Result<()> {
     let imported = import::import(args.format, BufReader::new(file), &options, |_| {})
         .with_context(|| format!("importing {}", args.file.display()))?;
     let ledger = Ledger::from_facts(&imported.facts)?;
-    let replay_options = ReplayOptions::new(zone);
+    let mut replay_options = ReplayOptions::new(zone);
+    replay_options.session_gap = args.session_gap;
     let replay = scenario_from_ledger(&ledger, &replay_options)?;
     // The scenario reads its roster from a file: a folder that goes away.
     let folder = tempfile::tempdir().context("creating a temporary folder")?;
@@ -149,16 +162,28 @@ pub fn run(args: &ReplayArgs) -> Result<()> {
         let summary = &comparison.summary;
         let mean = |label: &str, m: &MeanAbs| {
             println!(
-                "{label}: mean |Δ| SL {} points, ASA {} s, abandonment {} points; SL bias {} points",
+                "{label}: mean |Δ| SL {} points, ASA {} s, abandonment {} points; \
+                 bias SL {} points, ASA {} s, abandonment {} points",
                 points(m.service_level).trim_start_matches('+'),
                 secs(m.asa),
                 points(m.abandon_rate).trim_start_matches('+'),
                 points(m.service_level_bias),
+                m.asa_bias.map_or(String::new(), |v| format!("{v:+.1}")),
+                points(m.abandon_rate_bias),
             );
         };
         println!(
             "\n{} replication(s), seeds from {}",
             summary.replications, args.seed
+        );
+        println!(
+            "staffing: sessions with gap ≤ {}, {} work rows, {:.0} agent-hours for {:.0} \
+             hours of handling (occupancy {:.1}%)",
+            args.session_gap,
+            replay.roster.len(),
+            replay.staffed().as_secs_f64() / 3600.0,
+            replay.busy.as_secs_f64() / 3600.0,
+            replay.occupancy() * 100.0
         );
         mean("center by day", &summary.center);
         mean("queues by day", &summary.queues);
