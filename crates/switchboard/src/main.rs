@@ -2,8 +2,9 @@
 //! center.
 //!
 //! Key types: [`Cli`] and [`Command`]. This file only parses arguments and
-//! hands each subcommand to its module ([`mod@bench`]); later subcommands
-//! (serving, demos, simulation) join [`Command`] the same way.
+//! hands each subcommand to its module (`planning`, `forecast`, `schedule`,
+//! `import_log`, `reports`, `simulate`, `replay`, [`mod@bench`]); later
+//! subcommands (serving, the demo) join [`Command`] the same way.
 
 mod bench;
 mod database;
