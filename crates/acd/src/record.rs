@@ -3,8 +3,11 @@
 //! Key types: [`Record`] (one numbered, timestamped fact; every record goes
 //! to the durable log, and some ask the driver to act: [`RecordKind::Offered`]
 //! rings a phone), [`AgentState`], [`ContactRecord`] (the finished contact
-//! with its [`Leg`]s) and [`Decision`] (why this agent, why this contact).
+//! with its [`Leg`]s), [`Decision`] (why this agent, why this contact) and
+//! [`OpenContacts`] (the contacts a log leaves unfinished, for a driver to
+//! close as interrupted after a crash).
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -366,6 +369,9 @@ pub enum LegEnd {
     Abandoned,
     /// Left by the queue's maximum wait.
     Overflowed(Overflow),
+    /// Still in progress when the driver stopped without a clean shutdown
+    /// (a crash); closed when it restarted. See [`OpenContacts`].
+    Interrupted,
 }
 
 /// One pass of a contact through a queue (a transfer or an overflow starts
@@ -453,6 +459,9 @@ pub enum ContactResult {
     Abandoned,
     /// Sent to voicemail.
     Voicemail,
+    /// Still in the ACD when the driver stopped without a clean shutdown;
+    /// closed when it restarted. See [`OpenContacts`].
+    Interrupted,
 }
 
 /// The complete record of a contact, emitted once when it leaves the ACD.
@@ -478,4 +487,228 @@ pub struct ContactRecord {
     pub result: ContactResult,
     /// When the last leg (including wrap-up) closed.
     pub finished: Time,
+}
+
+/// The contacts a log of records leaves unfinished, rebuilt from the
+/// records alone, so a restarted driver can finish them as
+/// [`ContactResult::Interrupted`] (a new engine starts empty and does not
+/// know them).
+///
+/// Fold every record of the previous runs in log order with
+/// [`apply`](OpenContacts::apply), then [`interrupt`](OpenContacts::interrupt).
+/// The rebuilt records follow the engine's leg rules; what records do not
+/// carry is left empty: the IVR attributes and wrap-up notes.
+#[derive(Debug, Default)]
+pub struct OpenContacts {
+    open: BTreeMap<ContactId, Open>,
+}
+
+/// A contact being rebuilt, with the offer ringing now if any (an offer
+/// enters its leg only when it ends) and whether the caller is on hold (a
+/// hold span gets its end when it ends).
+#[derive(Debug)]
+struct Open {
+    record: ContactRecord,
+    ringing: Option<(AgentId, Time)>,
+    held: bool,
+}
+
+impl OpenContacts {
+    /// No contact open.
+    pub fn new() -> Self {
+        OpenContacts::default()
+    }
+
+    /// Whether every contact seen so far has finished.
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty()
+    }
+
+    /// Folds one record. Records of a contact whose arrival was not seen
+    /// are ignored: it arrived before the records given.
+    pub fn apply(&mut self, record: &Record) {
+        let at = record.at;
+        match &record.kind {
+            RecordKind::ContactArrived {
+                contact,
+                ani,
+                dnis,
+                queue,
+                priority,
+            } => {
+                let record = ContactRecord {
+                    id: *contact,
+                    ani: ani.clone(),
+                    dnis: dnis.clone(),
+                    priority: *priority,
+                    attributes: Vec::new(),
+                    arrived: at,
+                    callback: false,
+                    legs: vec![Leg::new(*queue, None, at)],
+                    result: ContactResult::Interrupted,
+                    finished: at,
+                };
+                self.open.insert(
+                    *contact,
+                    Open {
+                        record,
+                        ringing: None,
+                        held: false,
+                    },
+                );
+            }
+            RecordKind::Offered { contact, agent, .. } => {
+                self.with(*contact, |open| open.ringing = Some((*agent, at)));
+            }
+            RecordKind::OfferEnded {
+                contact,
+                agent,
+                outcome,
+            } => self.with(*contact, |open| open.end_offer(*agent, at, *outcome)),
+            RecordKind::Connected { contact, agent } => self.with(*contact, |open| {
+                open.end_offer(*agent, at, OfferOutcome::Accepted);
+                let leg = open.leg();
+                leg.answered = Some(at);
+                leg.agent = Some(*agent);
+            }),
+            RecordKind::Held { contact, .. } => self.with(*contact, |open| {
+                open.held = true;
+                open.leg().holds.push(HoldSpan { start: at, end: at });
+            }),
+            RecordKind::Resumed { contact, .. } => self.with(*contact, |open| open.resume(at)),
+            RecordKind::CallEnded { contact, by, .. } => self.with(*contact, |open| {
+                // A call ended on hold closes the hold (the engine's rule).
+                open.resume(at);
+                let leg = open.leg();
+                leg.ended = Some(at);
+                leg.end = Some(if *by == Party::Transfer {
+                    LegEnd::Transferred
+                } else {
+                    LegEnd::Handled
+                });
+            }),
+            RecordKind::WrapUpEnded {
+                contact,
+                agent,
+                outcome,
+                reason,
+                ..
+            } => self.with(*contact, |open| {
+                // The agent's leg still wrapping up: after a transfer it
+                // is not the last one.
+                if let Some(leg) = open.record.legs.iter_mut().find(|leg| {
+                    leg.agent == Some(*agent) && leg.ended.is_some() && leg.wrap_ended.is_none()
+                }) {
+                    leg.wrap_ended = Some(at);
+                    leg.outcome = outcome.clone();
+                    leg.reason = reason.clone();
+                }
+            }),
+            RecordKind::Transferred { contact, to, .. } => self.with(*contact, |open| {
+                let (queue, for_agent) = match *to {
+                    TransferTarget::Queue(queue) => (queue, None),
+                    TransferTarget::Agent(agent) => (open.leg().queue, Some(agent)),
+                };
+                open.record.legs.push(Leg::new(queue, for_agent, at));
+            }),
+            RecordKind::Overflowed { contact, to, .. } => self.with(*contact, |open| match *to {
+                Overflow::Callback => open.callback(at, CallbackCause::MaxWait),
+                Overflow::Voicemail => {
+                    let leg = open.leg();
+                    leg.ended = Some(at);
+                    leg.end = Some(LegEnd::Overflowed(*to));
+                }
+                Overflow::Queue(queue) => {
+                    let leg = open.leg();
+                    leg.ended = Some(at);
+                    leg.end = Some(LegEnd::Overflowed(*to));
+                    open.record.legs.push(Leg::new(queue, None, at));
+                }
+            }),
+            RecordKind::CallbackRequested { contact } => {
+                self.with(*contact, |open| open.callback(at, CallbackCause::Requested));
+            }
+            RecordKind::ContactFinished(record) => {
+                self.open.remove(&record.id);
+            }
+            RecordKind::Announce { .. }
+            | RecordKind::AgentStateChanged { .. }
+            | RecordKind::ConfigChanged(_)
+            | RecordKind::DayStarted => {}
+        }
+    }
+
+    /// Finishes every open contact at `at` (no earlier than anything it
+    /// knows), by id: an offer ringing ends not answered, a hold ends, a
+    /// wrap-up ends without an outcome, and a leg still waiting or talking
+    /// ends [`LegEnd::Interrupted`]; the contact's result is
+    /// [`ContactResult::Interrupted`].
+    pub fn interrupt(self, at: Time) -> Vec<ContactRecord> {
+        self.open
+            .into_values()
+            .map(|mut open| {
+                if let Some((agent, _)) = open.ringing {
+                    open.end_offer(agent, at, OfferOutcome::NotAnswered);
+                }
+                open.resume(at);
+                let mut record = open.record;
+                for leg in &mut record.legs {
+                    if leg.end.is_none() {
+                        leg.ended = Some(at);
+                        leg.end = Some(LegEnd::Interrupted);
+                    } else if leg.agent.is_some() && leg.wrap_ended.is_none() {
+                        leg.wrap_ended = Some(at);
+                    }
+                }
+                record.result = ContactResult::Interrupted;
+                record.finished = at;
+                record
+            })
+            .collect()
+    }
+
+    fn with(&mut self, contact: ContactId, change: impl FnOnce(&mut Open)) {
+        if let Some(open) = self.open.get_mut(&contact) {
+            change(open);
+        }
+    }
+}
+
+impl Open {
+    /// The current leg; a contact has one from its arrival on.
+    fn leg(&mut self) -> &mut Leg {
+        self.record
+            .legs
+            .last_mut()
+            .expect("a contact has a leg from its arrival")
+    }
+
+    /// Ends the ringing offer, if it is `agent`'s.
+    fn end_offer(&mut self, agent: AgentId, at: Time, outcome: OfferOutcome) {
+        if let Some((ringing, offered)) = self.ringing
+            && ringing == agent
+        {
+            self.ringing = None;
+            self.leg().offers.push(OfferAttempt {
+                agent,
+                offered,
+                ended: at,
+                outcome,
+            });
+        }
+    }
+
+    /// Ends the hold, if the caller is on hold.
+    fn resume(&mut self, at: Time) {
+        if std::mem::take(&mut self.held)
+            && let Some(hold) = self.leg().holds.last_mut()
+        {
+            hold.end = at;
+        }
+    }
+
+    fn callback(&mut self, at: Time, cause: CallbackCause) {
+        self.record.callback = true;
+        self.leg().callback = Some(CallbackMark { at, cause });
+    }
 }

@@ -232,6 +232,7 @@ pub(crate) fn contact(id: ContactId, caller: Caller, legs: Vec<Leg>) -> ContactR
             ContactResult::Voicemail
         }
         Some(LegEnd::Handled | LegEnd::Transferred) => ContactResult::Handled,
+        Some(LegEnd::Interrupted) => ContactResult::Interrupted,
     };
     let finished = legs
         .iter()

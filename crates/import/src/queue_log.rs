@@ -321,7 +321,9 @@ impl Replay<'_> {
                 }
                 Some(LegEnd::Transferred) => "new leg after transfer",
                 Some(LegEnd::Handled) => "new leg after agent hung up",
-                Some(LegEnd::Abandoned) => {
+                // The importer ends no leg as interrupted; such a call is
+                // over like a hung-up one.
+                Some(LegEnd::Abandoned | LegEnd::Interrupted) => {
                     return reject(format!("call {} already hung up", line.callid));
                 }
             };

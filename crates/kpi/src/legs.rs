@@ -11,6 +11,12 @@
 //! its entry into that queue to the moment it left the line; a callback
 //! leaves the line when it is requested, because the customer no longer
 //! waits on the phone.
+//!
+//! A leg still in progress when the server crashed ends
+//! [`LegEnd::Interrupted`] at the restart: it is offered, with the
+//! disposition [`Disposition::Interrupted`], and neither answered nor
+//! abandoned (even if an agent had connected: the conversation's end is
+//! unknown), and it carries no agent work.
 
 use acd::config::Overflow;
 use acd::model::{AgentId, Code, ContactId, QueueId, Span, Time};
@@ -46,6 +52,9 @@ pub enum Disposition {
     TimedOut,
     /// The caller asked to be called back.
     CallbackRequested,
+    /// Still on the line, ringing or connected when the server crashed:
+    /// offered, but neither answered nor abandoned.
+    Interrupted,
 }
 
 /// An agent's work on a handled leg.
@@ -129,7 +138,18 @@ pub fn classify(contact: &ContactRecord, facts: &mut Vec<LegFact>) -> Result<(),
                 Disposition::TimedOut,
                 leg.ended.ok_or(incomplete(index, "end time"))?,
             ),
+            (None, Some(LegEnd::Interrupted)) => (
+                Disposition::Interrupted,
+                leg.ended.ok_or(incomplete(index, "end time"))?,
+            ),
             (None, None) => return Err(incomplete(index, "end")),
+        };
+        // An interrupted conversation has no known end and no wrap-up: no
+        // handled work.
+        let work = if leg.end == Some(LegEnd::Interrupted) {
+            None
+        } else {
+            work(leg).map_err(|what| incomplete(index, what))?
         };
         facts.push(LegFact {
             contact: contact.id,
@@ -138,7 +158,7 @@ pub fn classify(contact: &ContactRecord, facts: &mut Vec<LegFact>) -> Result<(),
             queued: leg.queued,
             disposition,
             left_line,
-            work: work(leg).map_err(|what| incomplete(index, what))?,
+            work,
         });
         entry = match leg.end {
             Some(LegEnd::Overflowed(_)) => Entry::Overflow,

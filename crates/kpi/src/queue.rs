@@ -103,13 +103,16 @@ pub enum Count {
     TimedOut,
     /// Became a callback at the caller's request.
     CallbackRequested,
+    /// Still in progress when the server crashed (offered, not answered,
+    /// not abandoned).
+    Interrupted,
     /// An agent connected and wrapped up (answered calls and callbacks).
     Handled,
 }
 
 impl Count {
     /// Every measure, in report order.
-    pub const ALL: [Count; 12] = [
+    pub const ALL: [Count; 13] = [
         Count::Offered,
         Count::TransferredIn,
         Count::OverflowedIn,
@@ -121,6 +124,7 @@ impl Count {
         Count::Overflowed,
         Count::TimedOut,
         Count::CallbackRequested,
+        Count::Interrupted,
         Count::Handled,
     ];
 
@@ -144,6 +148,7 @@ impl Count {
             Count::Overflowed => leg.disposition == Disposition::Overflowed,
             Count::TimedOut => leg.disposition == Disposition::TimedOut,
             Count::CallbackRequested => leg.disposition == Disposition::CallbackRequested,
+            Count::Interrupted => leg.disposition == Disposition::Interrupted,
             Count::Handled => leg.work.is_some(),
         }
     }
@@ -335,6 +340,10 @@ pub struct QueueTally {
     pub timed_out: u64,
     /// Legs that became callbacks at the caller's request.
     pub callback_requested: u64,
+    /// Legs in progress when the server crashed (absent from tallies
+    /// stored before the count existed, hence the default).
+    #[serde(default)]
+    pub interrupted: u64,
     /// Legs an agent connected and wrapped up.
     pub handled: u64,
     /// Their talk + hold + wrap-up, in milliseconds.
@@ -359,6 +368,7 @@ impl QueueTally {
             Disposition::Overflowed => self.overflowed += 1,
             Disposition::TimedOut => self.timed_out += 1,
             Disposition::CallbackRequested => self.callback_requested += 1,
+            Disposition::Interrupted => self.interrupted += 1,
         }
         if let Some(work) = &leg.work {
             self.handled += 1;
@@ -377,6 +387,7 @@ impl QueueTally {
         self.overflowed += other.overflowed;
         self.timed_out += other.timed_out;
         self.callback_requested += other.callback_requested;
+        self.interrupted += other.interrupted;
         self.handled += other.handled;
         self.handle_ms += other.handle_ms;
         self.max_wait_ms = self.max_wait_ms.max(other.max_wait_ms);
@@ -416,6 +427,7 @@ impl QueueTally {
                     Count::Overflowed => self.overflowed,
                     Count::TimedOut => self.timed_out,
                     Count::CallbackRequested => self.callback_requested,
+                    Count::Interrupted => self.interrupted,
                     Count::Handled => self.handled,
                 };
                 (count, value)

@@ -28,7 +28,7 @@ fn leg_strategy() -> impl Strategy<Value = LegFact> {
     (
         0u64..3 * 86_400_000,
         0u32..4,
-        0u8..5,
+        0u8..6,
         0u64..200_000,
         any::<bool>(),
         0u64..600_000,
@@ -40,7 +40,8 @@ fn leg_strategy() -> impl Strategy<Value = LegFact> {
                 1 => Disposition::Abandoned,
                 2 => Disposition::Overflowed,
                 3 => Disposition::TimedOut,
-                _ => Disposition::CallbackRequested,
+                4 => Disposition::CallbackRequested,
+                _ => Disposition::Interrupted,
             };
             let left_line = queued + Span::from_millis(wait);
             let work = (handled && disposition == Disposition::Answered).then(|| Work {

@@ -16,13 +16,19 @@
 //! command no longer than until [`Engine::next_wakeup`], then sends
 //! [`Event::Tick`]; those records take the same path.
 //!
-//! Left for later (crash recovery): a new engine starts with every agent
-//! logged out and no contact, but after a crash the store still has the
-//! previous run's contacts in progress and agents in their last state.
-//! Those contacts are not yet closed as "interrupted", and an agent's open
-//! state is closed only by its next state change, so the outage would
-//! count as time in that state. Contact ids do continue after the store's
-//! highest, so new contacts never collide with old ones.
+//! Crash recovery: a new engine starts with every agent logged out and no
+//! contact, but after a crash the store still has the previous run's
+//! contacts in progress and agents in their last state. Before the thread
+//! takes any command, [`Core::start`] closes them in one append, dated at
+//! the log's last time (the last moment anything is known to have
+//! happened, so the outage counts as no one's time): each unfinished
+//! contact gets its `ContactFinished` record with result
+//! [`ContactResult::Interrupted`](acd::record::ContactResult::Interrupted),
+//! rebuilt from its records by [`OpenContacts`], and each agent not logged
+//! out an `AgentStateChanged` to logged out. Finding the unfinished
+//! contacts reads the whole log, but only when something was left open
+//! (an agent logged in or a contact in line). Contact ids continue after
+//! the store's highest, so new contacts never collide with old ones.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -31,7 +37,8 @@ use std::thread;
 use std::time::Duration;
 
 use acd::model::{AgentId, Code, ContactId, PhoneNumber, Priority, QueueId, Time};
-use acd::{Engine, Event, NewContact, Record, Selector};
+use acd::record::OpenContacts;
+use acd::{AgentState, Engine, Event, NewContact, Record, RecordKind, Selector};
 use kpi::Fact;
 use store::Store;
 use tokio::sync::{broadcast, oneshot};
@@ -46,6 +53,9 @@ const BROADCAST_CAPACITY: usize = 4096;
 /// Most commands sharing one store append: bounds the latency a command
 /// waits for the ones ahead of it in its batch.
 const MAX_BATCH: usize = 256;
+
+/// How many log entries recovery reads at a time.
+const RECOVERY_CHUNK: usize = 10_000;
 
 /// A contact to submit; the core gives it the next contact id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,11 +106,12 @@ pub struct Core {
 }
 
 impl Core {
-    /// Starts the engine thread with `config`, logging to `store`. Contact
+    /// Starts the engine thread with `config`, logging to `store`, after
+    /// closing what a previous run left open (see the module doc). Contact
     /// ids continue after the highest one the store has seen.
     pub fn start(
         config: acd::config::Config,
-        store: Box<dyn Store>,
+        mut store: Box<dyn Store>,
         clock: Arc<dyn Clock>,
     ) -> Result<Core, Error> {
         let queues: Arc<[_]> = config
@@ -114,6 +125,7 @@ impl Core {
             .map(|a| (a.id, a.name.clone()))
             .collect();
         let engine = Engine::new(config, Selector::Indexed)?;
+        recover(store.as_mut())?;
         let next_contact = store.last_contact_id()?.map_or(1, |c| c.0 + 1);
         let (commands, inbox) = mpsc::channel();
         let (records, _) = broadcast::channel(BROADCAST_CAPACITY);
@@ -204,6 +216,61 @@ impl Core {
             .map_err(|_| Error::Stopped)?;
         answer.await.map_err(|_| Error::Stopped)?
     }
+}
+
+/// Closes, in one append, the contacts and agent states a previous run
+/// left open: unfinished contacts as interrupted, logged-in agents logged
+/// out, all at the log's last time.
+fn recover(store: &mut dyn Store) -> Result<(), Error> {
+    let Some((_, last)) = store.time_bounds()? else {
+        return Ok(());
+    };
+    let agents: Vec<_> = store
+        .current_agents()?
+        .into_iter()
+        .filter(|now| now.state != AgentState::LoggedOut)
+        .collect();
+    // A contact ringing, connected or in wrap-up holds a logged-in agent;
+    // one in line is in a queue's line. With neither, nothing is open.
+    if agents.is_empty() && store.current_queues()?.is_empty() {
+        return Ok(());
+    }
+    let mut open = OpenContacts::new();
+    let mut from = 0;
+    loop {
+        let chunk = store.read_log(from, RECOVERY_CHUNK)?;
+        let Some(end) = chunk.last() else { break };
+        from = end.seq + 1;
+        for entry in &chunk {
+            if let Fact::Routing(record) = &entry.fact {
+                open.apply(record);
+            }
+        }
+    }
+    let contacts = open
+        .interrupt(last)
+        .into_iter()
+        .map(|record| RecordKind::ContactFinished(Box::new(record)));
+    let logouts = agents.into_iter().map(|now| RecordKind::AgentStateChanged {
+        agent: now.agent,
+        from: now.state,
+        to: AgentState::LoggedOut,
+    });
+    let facts: Vec<Fact> = contacts
+        .chain(logouts)
+        .zip(0..)
+        .map(|(kind, seq)| {
+            Fact::Routing(Record {
+                seq,
+                at: last,
+                kind,
+            })
+        })
+        .collect();
+    if !facts.is_empty() {
+        store.append(&facts)?;
+    }
+    Ok(())
 }
 
 struct Actor {

@@ -926,6 +926,8 @@ impl<'m, F: FnMut(&Record)> Run<'m, F> {
         match result {
             ContactResult::Handled => self.summary.handled += 1,
             ContactResult::Voicemail => self.summary.voicemail += 1,
+            // Only a restarted server closes contacts as interrupted.
+            ContactResult::Interrupted => {}
             ContactResult::Abandoned if cut_off => self.summary.cut_off += 1,
             ContactResult::Abandoned => {
                 self.summary.abandoned += 1;

@@ -93,6 +93,7 @@ pub(crate) fn disposition(disposition: Disposition) -> &'static str {
         Disposition::Overflowed => "overflowed",
         Disposition::TimedOut => "timed_out",
         Disposition::CallbackRequested => "callback_requested",
+        Disposition::Interrupted => "interrupted",
     }
 }
 
@@ -103,6 +104,7 @@ pub(crate) fn parse_disposition(name: &[u8]) -> Option<Disposition> {
         b"overflowed" => Disposition::Overflowed,
         b"timed_out" => Disposition::TimedOut,
         b"callback_requested" => Disposition::CallbackRequested,
+        b"interrupted" => Disposition::Interrupted,
         _ => return None,
     })
 }
@@ -112,6 +114,7 @@ pub(crate) fn result(result: ContactResult) -> &'static str {
         ContactResult::Handled => "handled",
         ContactResult::Abandoned => "abandoned",
         ContactResult::Voicemail => "voicemail",
+        ContactResult::Interrupted => "interrupted",
     }
 }
 

@@ -463,7 +463,7 @@ impl Driver<'_> {
                 match record.result {
                     ContactResult::Handled => self.tally.answered += 1,
                     ContactResult::Abandoned => self.tally.abandoned += 1,
-                    ContactResult::Voicemail => {}
+                    ContactResult::Voicemail | ContactResult::Interrupted => {}
                 }
                 let threshold = Span::from_millis(shape::SERVICE_LEVEL_MS);
                 if record.legs[0]

@@ -207,6 +207,7 @@ fn count_name(count: kpi::Count) -> &'static str {
         kpi::Count::Overflowed => "overflowed",
         kpi::Count::TimedOut => "timed_out",
         kpi::Count::CallbackRequested => "callback_requested",
+        kpi::Count::Interrupted => "interrupted",
         kpi::Count::Handled => "handled",
     }
 }
