@@ -17,10 +17,13 @@ pub mod auth;
 pub mod clock;
 pub mod error;
 pub mod http;
+pub mod metrics;
 mod stream;
+pub mod wallboard;
 
 pub use actor::{Arrival, Core};
 pub use auth::{Auth, AuthSettings, NewUser, Role, Session};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::Error;
 pub use http::{ApiError, BODY_LIMIT, router};
+pub use wallboard::{Snapshot, Wallboard, WallboardSettings};

@@ -15,6 +15,7 @@ mod planning;
 mod replay;
 mod reports;
 mod schedule;
+mod serve;
 mod simulate;
 
 use anyhow::Result;
@@ -57,6 +58,8 @@ enum Command {
     /// Measure Switchboard's components on synthetic load.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Run the live server: the API, the wallboard and /metrics.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> Result<()> {
@@ -70,5 +73,6 @@ fn main() -> Result<()> {
         Command::Simulate(args) => simulate::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::Bench(command) => bench::run(command),
+        Command::Serve(args) => serve::run(&args),
     }
 }
