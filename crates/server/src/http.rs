@@ -493,7 +493,8 @@ struct AgentView {
     name: String,
     state: AgentState,
     since: Time,
-    time_in_state: Span,
+    /// `None` for an agent the engine has not seen since it started.
+    time_in_state: Option<Span>,
     contacts: Vec<ContactId>,
     contacts_today: u32,
 }
@@ -508,7 +509,7 @@ fn agent_view(
     Ok(AgentView {
         agent,
         name,
-        time_in_state: now.since(status.since),
+        time_in_state: (status.since > Time::ZERO).then(|| now.since(status.since)),
         state: status.state,
         since: status.since,
         contacts: status.contacts,
