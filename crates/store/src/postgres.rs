@@ -33,6 +33,10 @@ use crate::{
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_imports.sql")),
+    (
+        3,
+        include_str!("../migrations/postgres/0003_interrupted.sql"),
+    ),
 ];
 
 /// Rows per bulk statement: bounds the size of one message.

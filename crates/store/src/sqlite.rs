@@ -32,6 +32,7 @@ use crate::{
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_imports.sql")),
+    (3, include_str!("../migrations/sqlite/0003_interrupted.sql")),
 ];
 
 /// A store in a SQLite file.

@@ -595,7 +595,7 @@ fn a_newer_schema_is_refused(backend: &Backend) {
         Err(
             e @ Error::SchemaTooNew {
                 found: 999,
-                known: 2,
+                known: 3,
             },
         ) => {
             assert!(e.to_string().contains("version 999"), "{e}");

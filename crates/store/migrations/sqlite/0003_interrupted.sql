@@ -1,0 +1,7 @@
+-- Version 3: contacts a crashed run left open are finished by the next start
+-- as 'interrupted' (crash recovery). SQLite's tables list their allowed
+-- values in comments only (see 0001), so there is nothing to change here;
+-- the version keeps both backends' numbering in step.
+--   contacts.result: handled, abandoned, voicemail, interrupted
+--   legs.disposition: answered, abandoned, overflowed, timed_out,
+--                     callback_requested, interrupted
