@@ -8,6 +8,7 @@
 
 mod bench;
 mod database;
+mod demo;
 mod forecast;
 mod import_log;
 mod output;
@@ -60,6 +61,9 @@ enum Command {
     Bench(bench::BenchCommand),
     /// Run the live server: the API, the wallboard and /metrics.
     Serve(serve::ServeArgs),
+    /// A live demo center: the server with 50 simulated agents and callers
+    /// acting through its API; prints the wallboard URL.
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> Result<()> {
@@ -74,5 +78,6 @@ fn main() -> Result<()> {
         Command::Replay(args) => replay::run(&args),
         Command::Bench(command) => bench::run(command),
         Command::Serve(args) => serve::run(&args),
+        Command::Demo(args) => demo::run(&args),
     }
 }

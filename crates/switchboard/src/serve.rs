@@ -3,7 +3,8 @@
 //! Key types: [`ServeArgs`] (the flags) and [`ServerFile`] (the TOML
 //! configuration: a `[server]` table with the center's zone, the listen
 //! address and the wallboard token, and a `[routing]` table that is acd's
-//! [`Config`]; `examples/server/center.toml` shows every key). The run:
+//! [`Config`]; `examples/server/center.toml` shows every key), and
+//! [`Bound`] (the started server from [`bind`], which `demo` shares). The run:
 //! read and validate the file, open the store, start [`server::Core`], the
 //! users ([`server::Auth`], the first admin's password printed once, as
 //! users live in memory for now) and the wallboard, then serve the API and
@@ -17,8 +18,9 @@ use acd::config::Config;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use jiff::tz::TimeZone;
+use kpi::{Entity, Fact, Naming};
 use serde::Deserialize;
-use server::{Auth, AuthSettings, Core, SystemClock, Wallboard, WallboardSettings};
+use server::{Auth, AuthSettings, Clock, Core, SystemClock, Wallboard, WallboardSettings};
 
 use crate::database::DatabaseArgs;
 
@@ -55,20 +57,20 @@ pub struct ServeArgs {
 pub struct ServerFile {
     /// Server settings.
     #[serde(default)]
-    server: ServerSection,
+    pub server: ServerSection,
     /// The routing configuration.
-    routing: Config,
+    pub routing: Config,
 }
 
 /// `[server]`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ServerSection {
+pub struct ServerSection {
     /// IANA zone of the center, for a new store ("today" on the wallboard
     /// follows the store's zone); default the system's.
     time_zone: Option<String>,
     /// Address to listen on.
-    listen: Option<SocketAddr>,
+    pub listen: Option<SocketAddr>,
     /// The read-only wallboard token; a random one each start if absent.
     wallboard_token: Option<String>,
 }
@@ -78,27 +80,25 @@ struct ServerSection {
 fn load(path: &Path) -> Result<(ServerFile, TimeZone)> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the server configuration {}", path.display()))?;
-    let file: ServerFile =
-        toml::from_str(&text).with_context(|| format!("in {}", path.display()))?;
+    parse(&text, &path.display().to_string())
+}
+
+/// Parses and checks a configuration's `text`; `origin` names it in errors.
+pub fn parse(text: &str, origin: &str) -> Result<(ServerFile, TimeZone)> {
+    let file: ServerFile = toml::from_str(text).with_context(|| format!("in {origin}"))?;
     file.routing
         .validate()
-        .with_context(|| format!("in {}: [routing]", path.display()))?;
+        .with_context(|| format!("in {origin}: [routing]"))?;
     let zone = match &file.server.time_zone {
         Some(name) => TimeZone::get(name).with_context(|| {
-            format!(
-                "in {}: [server] time_zone: {name:?} is not an IANA time zone",
-                path.display()
-            )
+            format!("in {origin}: [server] time_zone: {name:?} is not an IANA time zone")
         })?,
         None => TimeZone::system(),
     };
     if let Some(token) = &file.server.wallboard_token
         && token.chars().count() < MIN_TOKEN_LEN
     {
-        bail!(
-            "in {}: [server] wallboard_token: give at least {MIN_TOKEN_LEN} characters",
-            path.display()
-        );
+        bail!("in {origin}: [server] wallboard_token: give at least {MIN_TOKEN_LEN} characters");
     }
     Ok((file, zone))
 }
@@ -107,53 +107,151 @@ fn load(path: &Path) -> Result<(ServerFile, TimeZone)> {
 pub fn run(args: &ServeArgs) -> Result<()> {
     let (file, zone) = load(&args.config)?;
     let store = args.database.open(Some(&zone))?;
-    // An existing store keeps the zone it was created with; its reports
-    // and the wallboard's "today" must agree.
-    let zone = store.time_zone();
     let listen = match args.listen.or(file.server.listen) {
         Some(addr) => addr,
         None => DEFAULT_LISTEN.parse()?,
-    };
-    let token = match file.server.wallboard_token {
-        Some(token) => token,
-        None => random_token()?,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
-        let clock = Arc::new(SystemClock);
-        let settings = WallboardSettings::new(&file.routing, zone, token.clone());
-        let core = Core::start(file.routing, store, clock.clone())
-            .context("starting the routing engine")?;
-        let auth = Arc::new(Auth::new(AuthSettings::default(), clock));
-        let password = auth
-            .bootstrap_admin()
-            .context("creating the first admin")?
-            .context("a fresh user table has no admin")?;
-        let wallboard = Wallboard::start(core.clone(), auth.clone(), settings)
-            .context("starting the wallboard")?;
-        let app = server::router(core, auth).merge(wallboard.router());
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("listening on {listen}"))?;
-        let url = format!("http://{}", listener.local_addr()?);
-        println!(
-            "Switchboard is serving on {url} (store: {})",
-            args.database.describe()
-        );
+        let bound = bind(file, store, listen, AuthSettings::default()).await?;
+        bound.print(&args.database.describe());
+        bound.serve(std::future::pending()).await
+    })
+}
+
+/// A server started and bound to its address, not yet answering: what
+/// `serve` and `demo` share.
+pub struct Bound {
+    /// `http://host:port` as bound (a port 0 is resolved).
+    pub url: String,
+    /// The first admin's password (its user is [`server::auth::FIRST_ADMIN`]).
+    pub password: String,
+    /// The wallboard's read-only token.
+    pub token: String,
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+}
+
+/// Opens the engine on `store`, creates the first admin, starts the
+/// wallboard and binds `listen`.
+pub async fn bind(
+    file: ServerFile,
+    store: Box<dyn store::Store>,
+    listen: SocketAddr,
+    auth_settings: AuthSettings,
+) -> Result<Bound> {
+    // An existing store keeps the zone it was created with; its reports
+    // and the wallboard's "today" must agree.
+    let zone = store.time_zone();
+    let token = match file.server.wallboard_token {
+        Some(token) => token,
+        None => random_token()?,
+    };
+    let clock = Arc::new(SystemClock);
+    let settings = WallboardSettings::new(&file.routing, zone, token.clone());
+    // Starting reads and writes the store (names, crash recovery); the
+    // PostgreSQL client blocks on a runtime of its own, which must not run
+    // on one of this runtime's worker threads.
+    let routing = file.routing;
+    let engine_clock = clock.clone();
+    let core = tokio::task::spawn_blocking(move || -> Result<Core> {
+        let mut store = store;
+        name_queues_and_agents(store.as_mut(), &routing, engine_clock.now())?;
+        Core::start(routing, store, engine_clock).context("starting the routing engine")
+    })
+    .await
+    .context("starting the routing engine")??;
+    let auth = Arc::new(Auth::new(auth_settings, clock));
+    let password = auth
+        .bootstrap_admin()
+        .context("creating the first admin")?
+        .context("a fresh user table has no admin")?;
+    let wallboard =
+        Wallboard::start(core.clone(), auth.clone(), settings).context("starting the wallboard")?;
+    let app = server::router(core, auth).merge(wallboard.router());
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    Ok(Bound {
+        url,
+        password,
+        token,
+        listener,
+        app,
+    })
+}
+
+/// Logs the configured names of queues and agents that the store does not
+/// know yet, so reports of the server's log show names, not ids.
+fn name_queues_and_agents(
+    store: &mut dyn store::Store,
+    routing: &Config,
+    at: acd::model::Time,
+) -> Result<()> {
+    let known: std::collections::BTreeMap<Entity, String> = store
+        .names()?
+        .into_iter()
+        .map(|n| (n.entity, n.name))
+        .collect();
+    let queues = routing
+        .queues
+        .iter()
+        .map(|q| (Entity::Queue(q.id), &q.name));
+    let agents = routing
+        .agents
+        .iter()
+        .map(|a| (Entity::Agent(a.id), &a.name));
+    let facts: Vec<Fact> = queues
+        .chain(agents)
+        .filter(|(entity, name)| known.get(entity) != Some(*name))
+        .map(|(entity, name)| {
+            Fact::Named(Naming {
+                at,
+                entity,
+                name: name.clone(),
+            })
+        })
+        .collect();
+    if !facts.is_empty() {
+        store
+            .append(&facts)
+            .context("naming queues and agents in the store")?;
+    }
+    Ok(())
+}
+
+impl Bound {
+    /// Prints where to reach the server and how to log in.
+    pub fn print(&self, store: &str) {
+        let Bound {
+            url,
+            password,
+            token,
+            ..
+        } = self;
+        println!("Switchboard is serving on {url} (store: {store})");
         println!(
             "  API:       {url}/api/...  log in as admin with password {password} (shown once)"
         );
         println!("  wallboard: {url}/wallboard?token={token}");
         println!("  metrics:   {url}/metrics  (Authorization: Bearer <wallboard token>)");
-        axum::serve(listener, app).await.context("serving HTTP")
-    })
+    }
+
+    /// Serves HTTP until `shutdown` completes.
+    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+        axum::serve(self.listener, self.app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving HTTP")
+    }
 }
 
 /// 16 random bytes as hex.
-fn random_token() -> Result<String> {
+pub fn random_token() -> Result<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)
         .map_err(|e| anyhow::anyhow!("no randomness from the operating system: {e}"))?;
