@@ -168,7 +168,9 @@ pub struct AgentBoard {
     /// Its state.
     pub state: AgentState,
     /// Time in that state, ms.
-    pub time_in_state: Span,
+    /// `None` for an agent the engine has not seen since it started (as
+    /// in `/api/agents`).
+    pub time_in_state: Option<Span>,
 }
 
 /// The wallboard at one instant.
@@ -262,7 +264,8 @@ impl Wallboard {
                             agent,
                             name,
                             state: status.state,
-                            time_in_state: now.since(status.since),
+                            time_in_state: (status.since > Time::ZERO)
+                                .then(|| now.since(status.since)),
                         })
                     })
                     .collect::<Result<_, acd::Error>>()?;
@@ -865,7 +868,7 @@ fn agent_grid(html: &mut String, snapshot: &Snapshot, w: &Labels) {
         let time = if a.state == AgentState::LoggedOut {
             String::new()
         } else {
-            clock_span(a.time_in_state)
+            a.time_in_state.map(clock_span).unwrap_or_default()
         };
         let _ = write!(
             html,
