@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::event::ConfigChange;
 use crate::model::{AgentId, Code, Concurrency, Proficiency, QueueId, SkillId, Span};
 
 /// A skill agents can have and queues can require.
@@ -296,6 +297,43 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The configuration after `change`, as the engine applies it: an
+    /// upsert replaces the entry with the same id (or code) in place, or
+    /// adds it at the end. It does not validate; the engine does, before
+    /// it takes a change.
+    pub fn apply(&mut self, change: &ConfigChange) {
+        fn upsert<T: Clone>(list: &mut Vec<T>, item: &T, same: impl Fn(&T) -> bool) {
+            match list.iter_mut().find(|x| same(x)) {
+                Some(slot) => *slot = item.clone(),
+                None => list.push(item.clone()),
+            }
+        }
+        match change {
+            ConfigChange::UpsertSkill(skill) => {
+                upsert(&mut self.skills, skill, |s| s.id == skill.id)
+            }
+            ConfigChange::UpsertQueue(queue) => {
+                upsert(&mut self.queues, queue, |q| q.id == queue.id)
+            }
+            ConfigChange::UpsertAgent(agent) => {
+                upsert(&mut self.agents, agent, |a| a.id == agent.id)
+            }
+            ConfigChange::SetAgentSkills { agent, skills } => {
+                if let Some(a) = self.agents.iter_mut().find(|a| a.id == *agent) {
+                    a.skills.clone_from(skills);
+                }
+            }
+            ConfigChange::AddReasonCode(code) => {
+                if !self.reason_codes.contains(code) {
+                    self.reason_codes.push(code.clone());
+                }
+            }
+            ConfigChange::UpsertOutcome(outcome) => {
+                upsert(&mut self.outcome_codes, outcome, |o| o.code == outcome.code);
+            }
+        }
+    }
+
     /// Checks every cross-reference and range; the engine accepts only a
     /// configuration that passes.
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -487,4 +525,66 @@ pub(crate) fn validate_agent(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(text: &str) -> Code {
+        Code::parse(text).unwrap()
+    }
+
+    #[test]
+    fn apply_replaces_in_place_or_adds_at_the_end() {
+        let level = Proficiency::new(5).unwrap();
+        let mut config = Config {
+            skills: vec![SkillConfig {
+                id: SkillId(1),
+                name: "billing".into(),
+            }],
+            queues: vec![QueueConfig::new(QueueId(1), "Billing", SkillId(1), level)],
+            agents: vec![AgentConfig {
+                id: AgentId(7),
+                name: "Lan".into(),
+                skills: vec![(SkillId(1), level)],
+                profile: vec![ProfileEntry {
+                    queue: QueueId(1),
+                    priority: 1,
+                }],
+                concurrency: Concurrency::ONE,
+            }],
+            reason_codes: vec![code("login"), code("missed")],
+            outcome_codes: vec![],
+            login_reason: code("login"),
+            missed_offer_reason: code("missed"),
+        };
+        let renamed = SkillConfig {
+            id: SkillId(1),
+            name: "billing & invoices".into(),
+        };
+        config.apply(&ConfigChange::UpsertSkill(renamed.clone()));
+        assert_eq!(config.skills, [renamed]);
+        let vip = QueueConfig::new(QueueId(2), "VIP", SkillId(1), level);
+        config.apply(&ConfigChange::UpsertQueue(vip.clone()));
+        assert_eq!(config.queues[1], vip);
+        let expert = Proficiency::new(9).unwrap();
+        config.apply(&ConfigChange::SetAgentSkills {
+            agent: AgentId(7),
+            skills: vec![(SkillId(1), expert)],
+        });
+        assert_eq!(config.agents[0].skills, [(SkillId(1), expert)]);
+        config.apply(&ConfigChange::AddReasonCode(code("lunch")));
+        config.apply(&ConfigChange::AddReasonCode(code("lunch")));
+        assert_eq!(config.reason_codes.len(), 3, "a code is added once");
+        for success in [true, false] {
+            config.apply(&ConfigChange::UpsertOutcome(OutcomeConfig {
+                code: code("sale"),
+                success,
+            }));
+        }
+        assert_eq!(config.outcome_codes.len(), 1);
+        assert!(!config.outcome_codes[0].success);
+        config.validate().unwrap();
+    }
 }

@@ -210,7 +210,7 @@ impl Contact {
             .expect("a contact always has a leg")
     }
 
-    fn phase_name(&self) -> &'static str {
+    pub(crate) fn phase_name(&self) -> &'static str {
         match self.phase {
             Phase::Queued => "queued",
             Phase::Offered { .. } => "being offered",

@@ -1,6 +1,7 @@
 //! Read-only views of the live state for supervisors and wallboards.
 //!
-//! Key types: [`QueueStatus`], [`AgentStatus`] and [`WaitExplanation`] (why
+//! Key types: [`QueueStatus`], [`AgentStatus`], [`ContactStatus`] (a live
+//! contact, for the agent's screen pop) and [`WaitExplanation`] (why
 //! a waiting contact has not been offered yet: the other half of the
 //! explanation that [`Decision`](crate::record::Decision) gives for every
 //! offer).
@@ -11,7 +12,7 @@ use serde::Serialize;
 
 use crate::engine::{Engine, Phase, Presence};
 use crate::error::Error;
-use crate::model::{AgentId, ContactId, QueueId, Span, Time};
+use crate::model::{AgentId, Code, ContactId, PhoneNumber, Priority, QueueId, Span, Time};
 use crate::record::AgentState;
 
 /// A queue right now.
@@ -42,6 +43,32 @@ pub struct AgentStatus {
     pub contacts: Vec<ContactId>,
     /// Contacts answered since the day started.
     pub contacts_today: u32,
+}
+
+/// A live contact: who called, what they dialled, where it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContactStatus {
+    /// The contact.
+    pub contact: ContactId,
+    /// The caller's number, if presented.
+    pub ani: Option<PhoneNumber>,
+    /// The number dialled.
+    pub dnis: PhoneNumber,
+    /// Base priority.
+    pub priority: Priority,
+    /// IVR attributes.
+    pub attributes: Vec<(Code, Code)>,
+    /// When it arrived.
+    pub arrived: Time,
+    /// The queue it is in (or was in last).
+    pub queue: QueueId,
+    /// Where it is: `queued`, `being offered`, `connected`, `on hold`,
+    /// `ended` (waiting for wrap-up to finish).
+    pub phase: &'static str,
+    /// The agent offered, connected or last connected.
+    pub agent: Option<AgentId>,
+    /// A callback (the caller is not on the line).
+    pub callback: bool,
 }
 
 /// Why a waiting contact is still waiting.
@@ -136,6 +163,33 @@ impl Engine {
             since: state.shown_since,
             contacts: state.slots.iter().map(|s| s.contact).collect(),
             contacts_today: state.contacts_today,
+        })
+    }
+
+    /// A contact that has not finished yet.
+    pub fn contact_status(&self, contact: ContactId) -> Result<ContactStatus, Error> {
+        let c = self
+            .contacts
+            .get(&contact)
+            .ok_or(Error::UnknownContact(contact))?;
+        let agent = match c.phase {
+            Phase::Offered { agent } | Phase::Connected { agent, .. } => {
+                Some(self.agents[agent].cfg.id)
+            }
+            Phase::Queued | Phase::Done(_) => c.record.legs.last().and_then(|leg| leg.agent),
+        };
+        let r = &c.record;
+        Ok(ContactStatus {
+            contact,
+            ani: r.ani.clone(),
+            dnis: r.dnis.clone(),
+            priority: r.priority,
+            attributes: r.attributes.clone(),
+            arrived: r.arrived,
+            queue: self.queues[c.queue].cfg.id,
+            phase: c.phase_name(),
+            agent,
+            callback: r.callback,
         })
     }
 

@@ -25,6 +25,9 @@ pub enum Error {
     /// A report threshold that is not a whole number of seconds up to a day.
     #[error("thresholds must be whole seconds up to a day, got {0}")]
     Threshold(acd::model::Span),
+    /// Opening hours that close before they open or overlap.
+    #[error("opening hours: {0}")]
+    Hours(String),
     /// A survey score outside 1..=5.
     #[error("a survey score must be 1 to 5, got {0}")]
     Score(u8),

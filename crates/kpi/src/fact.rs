@@ -3,7 +3,7 @@
 //!
 //! Key types: [`Fact`] (an engine [`Record`], a post-call [`Survey`] answer,
 //! a [`Sale`] that closed a lead, a [`Naming`] of a queue or agent, or the
-//! [`ImportMark`] of an imported file),
+//! [`ImportMark`] of an imported file, or an [`Admin`] change),
 //! [`Score`] (1–5) and [`Money`] (integer cents, so sums are exact).
 //!
 //! Surveys and sales arrive after their contact finished, from the IVR and
@@ -16,6 +16,7 @@ use acd::Record;
 use acd::model::{AgentId, ContactId, QueueId, Time};
 use serde::{Deserialize, Serialize};
 
+use crate::admin::Admin;
 use crate::error::Error;
 
 /// One entry of the event log.
@@ -34,6 +35,8 @@ pub enum Fact {
     /// A file was imported; its digest keeps the same file from being
     /// imported twice.
     Imported(ImportMark),
+    /// An administrator changed the running center (the audit log).
+    Admin(Admin),
 }
 
 impl Fact {
@@ -45,6 +48,7 @@ impl Fact {
             Fact::Sale(sale) => sale.at,
             Fact::Named(naming) => naming.at,
             Fact::Imported(mark) => mark.at,
+            Fact::Admin(admin) => admin.at,
         }
     }
 
@@ -56,6 +60,7 @@ impl Fact {
             Fact::Sale(_) => "sale",
             Fact::Named(_) => "named",
             Fact::Imported(_) => "imported",
+            Fact::Admin(_) => "admin",
         }
     }
 }

@@ -21,6 +21,7 @@
 //! and wrapped up, callbacks included; agent time is folded from the
 //! `AgentStateChanged` records, split at period boundaries.
 
+pub mod admin;
 pub mod agent;
 pub mod contact;
 pub mod cost;
@@ -44,6 +45,7 @@ use acd::record::ContactRecord;
 use acd::{AgentState, Record, RecordKind};
 use jiff::Zoned;
 
+pub use admin::{Admin, AdminChange, CustomerRecord, Retired, Role, UserRecord, WeeklyHours};
 pub use agent::{AgentAggregator, AgentReport, AgentRow, AgentTally};
 pub use contact::{ContactFacts, ContactList, Customer};
 pub use cost::{CampaignRow, CostReport};
@@ -106,7 +108,9 @@ impl Ledger {
                     ledger.names.insert(naming.entity, naming.name.clone());
                 }
                 // When a file was imported says nothing about its calls.
-                Fact::Imported(_) => continue,
+                // Nor does a configuration change: its effect is in the
+                // routing records that follow.
+                Fact::Imported(_) | Fact::Admin(_) => continue,
             }
             ledger.end = ledger.end.max(fact.at());
         }

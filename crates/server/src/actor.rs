@@ -4,6 +4,15 @@
 //! Key types: [`Core`] (the cloneable handle the HTTP layer talks to) and
 //! [`Arrival`] (a contact to submit; the core numbers it).
 //!
+//! Administration: [`Core::admin`] checks a change against the
+//! [`Directory`] (and, for routing changes, the engine), then logs it as a
+//! [`Fact::Admin`] with who made it, in the same append as the engine's
+//! records. At start the log's administration facts are replayed over the
+//! configuration file, so users, customers and live configuration changes
+//! survive a restart. The directory is updated when a change is taken, so
+//! the next command of the same batch sees it; should the append then fail,
+//! the core stops, as it does for engine state.
+//!
 //! Durability path, for each command: the actor reads the clock, hands the
 //! event to the engine and drains its records; the records of the commands
 //! that were waiting in the channel together (a batch, up to 256) are
@@ -31,19 +40,21 @@
 //! the store's highest, so new contacts never collide with old ones.
 
 use std::ops::Range;
-use std::sync::Arc;
 use std::sync::mpsc::{self, RecvError, RecvTimeoutError};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread;
 use std::time::Duration;
 
 use acd::model::{AgentId, Code, ContactId, PhoneNumber, Priority, QueueId, Time};
 use acd::record::OpenContacts;
-use acd::{AgentState, Engine, Event, NewContact, Record, RecordKind, Selector};
-use kpi::Fact;
+use acd::{AgentState, ConfigChange, Engine, Event, NewContact, Record, RecordKind, Selector};
+use jiff::tz::TimeZone;
+use kpi::{Admin, AdminChange, Entity, Fact, Naming};
 use store::Store;
 use tokio::sync::{broadcast, oneshot};
 
 use crate::clock::Clock;
+use crate::directory::Directory;
 use crate::error::Error;
 
 /// How many records a slow subscriber may fall behind before it misses
@@ -78,6 +89,13 @@ type Reply<T> = oneshot::Sender<Result<T, Error>>;
 /// own answer.
 type View = Box<dyn FnOnce(&Engine, Time) + Send>;
 
+/// A read of the store, run on the engine thread (which owns the store)
+/// after the batch's append; it sends its own answer.
+type Query = Box<dyn FnOnce(&dyn Store) + Send>;
+
+/// The attribute that names a contact's customer.
+pub const CUSTOMER_ATTRIBUTE: &str = "customer";
+
 enum Command {
     /// Apply an event; with `holder`, first check that the agent holds the
     /// contact (hold, resume and end name only the contact, so the engine
@@ -93,6 +111,14 @@ enum Command {
     },
     /// Run a read-only view at the current time.
     Read(View),
+    /// Read the store.
+    Query(Query),
+    /// Make an administration change.
+    Admin {
+        by: String,
+        change: AdminChange,
+        reply: Reply<()>,
+    },
 }
 
 /// The handle on the engine thread. Cloning it is cheap; the thread stops
@@ -101,40 +127,52 @@ enum Command {
 pub struct Core {
     commands: mpsc::Sender<Command>,
     records: broadcast::Sender<Arc<Record>>,
-    queues: Arc<[(QueueId, String)]>,
-    agents: Arc<[(AgentId, String)]>,
+    directory: Arc<RwLock<Directory>>,
+    zone: TimeZone,
 }
 
 impl Core {
-    /// Starts the engine thread with `config`, logging to `store`, after
-    /// closing what a previous run left open (see the module doc). Contact
-    /// ids continue after the highest one the store has seen.
+    /// Starts the engine thread with `config` and the administration
+    /// changes the log holds, logging to `store`, after closing what a
+    /// previous run left open (see the module doc). Contact ids continue
+    /// after the highest one the store has seen.
     pub fn start(
         config: acd::config::Config,
         mut store: Box<dyn Store>,
         clock: Arc<dyn Clock>,
     ) -> Result<Core, Error> {
-        let queues: Arc<[_]> = config
-            .queues
-            .iter()
-            .map(|q| (q.id, q.name.clone()))
-            .collect();
-        let agents: Arc<[_]> = config
-            .agents
-            .iter()
-            .map(|a| (a.id, a.name.clone()))
-            .collect();
-        let engine = Engine::new(config, Selector::Indexed)?;
+        let mut directory = Directory::new(config.clone());
+        let mut engine = Engine::new(config, Selector::Indexed)?;
+        for admin in store.admin_changes()? {
+            if let AdminChange::Routing(change) = &admin.change {
+                let at = admin.at.max(engine.now());
+                engine
+                    .handle(at, Event::Configure(change.clone()))
+                    .map_err(|source| Error::Replay {
+                        summary: admin.change.summary(),
+                        by: admin.by.clone(),
+                        source,
+                    })?;
+                // Its ConfigChanged record is in the log already.
+                engine.drain_records().for_each(drop);
+            }
+            directory.apply(&admin.change);
+        }
         recover(store.as_mut())?;
+        name(store.as_mut(), &directory, clock.now())?;
         let next_contact = store.last_contact_id()?.map_or(1, |c| c.0 + 1);
         let (commands, inbox) = mpsc::channel();
         let (records, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let directory = Arc::new(RwLock::new(directory));
+        let zone = store.time_zone();
         let actor = Actor {
             engine,
             store,
             clock,
             records: records.clone(),
             next_contact,
+            directory: Arc::clone(&directory),
+            zone: zone.clone(),
         };
         thread::Builder::new()
             .name("engine".into())
@@ -143,8 +181,8 @@ impl Core {
         Ok(Core {
             commands,
             records,
-            queues,
-            agents,
+            directory,
+            zone,
         })
     }
 
@@ -194,19 +232,54 @@ impl Core {
         answer.await.map_err(|_| Error::Stopped)
     }
 
+    /// Runs `query` on the store after the commands before it are in the
+    /// log, and returns its answer. It runs on the engine thread: keep it
+    /// to indexed reads.
+    pub async fn query<T: Send + 'static>(
+        &self,
+        query: impl FnOnce(&dyn Store) -> T + Send + 'static,
+    ) -> Result<T, Error> {
+        let (reply, answer) = oneshot::channel();
+        let command = Command::Query(Box::new(move |store| {
+            let _ = reply.send(query(store));
+        }));
+        self.commands.send(command).map_err(|_| Error::Stopped)?;
+        answer.await.map_err(|_| Error::Stopped)
+    }
+
+    /// Makes an administration change on behalf of user `by`: checked,
+    /// applied (routing changes by the engine), and in the log when this
+    /// returns.
+    pub async fn admin(&self, by: &str, change: AdminChange) -> Result<(), Error> {
+        let by = by.to_owned();
+        self.call(|reply| Command::Admin { by, change, reply })
+            .await
+    }
+
     /// Every record from now on, in log order, once it is in the store.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Record>> {
         self.records.subscribe()
     }
 
+    /// The directory as it is now (configuration, names, customers…).
+    /// Hold the guard briefly: the engine thread waits for it to change.
+    pub fn directory(&self) -> RwLockReadGuard<'_, Directory> {
+        read(&self.directory)
+    }
+
     /// The configured queues with their names, by configuration order.
-    pub fn queues(&self) -> &[(QueueId, String)] {
-        &self.queues
+    pub fn queues(&self) -> Vec<(QueueId, String)> {
+        self.directory().queue_names()
     }
 
     /// The configured agents with their names, by configuration order.
-    pub fn agents(&self) -> &[(AgentId, String)] {
-        &self.agents
+    pub fn agents(&self) -> Vec<(AgentId, String)> {
+        self.directory().agent_names()
+    }
+
+    /// The center's time zone (the store's), for opening hours and days.
+    pub fn zone(&self) -> &TimeZone {
+        &self.zone
     }
 
     async fn call<T>(&self, command: impl FnOnce(Reply<T>) -> Command) -> Result<T, Error> {
@@ -216,6 +289,34 @@ impl Core {
             .map_err(|_| Error::Stopped)?;
         answer.await.map_err(|_| Error::Stopped)?
     }
+}
+
+/// Logs the names of queues and agents that the store does not know yet
+/// (or knows by another name), so reports of the server's log show the
+/// names the center uses now.
+fn name(store: &mut dyn Store, directory: &Directory, at: Time) -> Result<(), Error> {
+    let known: std::collections::HashMap<Entity, String> = store
+        .names()?
+        .into_iter()
+        .map(|n| (n.entity, n.name))
+        .collect();
+    let queues = directory
+        .queue_names()
+        .into_iter()
+        .map(|(id, name)| (Entity::Queue(id), name));
+    let agents = directory
+        .agent_names()
+        .into_iter()
+        .map(|(id, name)| (Entity::Agent(id), name));
+    let facts: Vec<Fact> = queues
+        .chain(agents)
+        .filter(|(entity, name)| known.get(entity) != Some(name))
+        .map(|(entity, name)| Fact::Named(Naming { at, entity, name }))
+        .collect();
+    if !facts.is_empty() {
+        store.append(&facts)?;
+    }
+    Ok(())
 }
 
 /// Closes, in one append, the contacts and agent states a previous run
@@ -279,10 +380,13 @@ struct Actor {
     clock: Arc<dyn Clock>,
     records: broadcast::Sender<Arc<Record>>,
     next_contact: u64,
+    directory: Arc<RwLock<Directory>>,
+    zone: TimeZone,
 }
 
 /// A reply owed once the batch is on disk, with the outcome to send.
 enum Owed {
+    Admin(Reply<()>, Result<(), Error>),
     Apply(Reply<Vec<Record>>, Result<Range<usize>, Error>),
     Arrive(
         Reply<(ContactId, Vec<Record>)>,
@@ -295,8 +399,11 @@ enum Owed {
 #[derive(Default)]
 struct Batch {
     records: Vec<Record>,
+    /// Administration and naming facts, logged after the records.
+    facts: Vec<Fact>,
     owed: Vec<Owed>,
     views: Vec<View>,
+    queries: Vec<Query>,
 }
 
 impl Actor {
@@ -314,7 +421,7 @@ impl Actor {
             // Group commit: commands that queued up while the last append
             // was reaching the disk share the next one. Each is still
             // acknowledged only after it.
-            while batch.owed.len() + batch.views.len() < MAX_BATCH {
+            while batch.owed.len() + batch.views.len() + batch.queries.len() < MAX_BATCH {
                 match inbox.try_recv() {
                     Ok(command) => self.take(command, &mut batch),
                     Err(_) => break,
@@ -362,15 +469,10 @@ impl Actor {
             }
             Command::Arrive { arrival, reply } => {
                 let id = ContactId(self.next_contact);
-                let event = Event::ContactArrived(NewContact {
-                    id,
-                    ani: arrival.ani,
-                    dnis: arrival.dnis,
-                    queue: arrival.queue,
-                    priority: arrival.priority,
-                    attributes: arrival.attributes,
-                });
-                let (outcome, records) = self.step(Some(event), None);
+                let (outcome, records) = match self.admit(id, arrival) {
+                    Ok(event) => self.step(Some(event), None),
+                    Err(refusal) => (Err(refusal), self.step(None, None).1),
+                };
                 if outcome.is_ok() {
                     self.next_contact += 1;
                 }
@@ -384,7 +486,93 @@ impl Actor {
                 batch.add(records);
                 batch.views.push(view);
             }
+            Command::Query(query) => batch.queries.push(query),
+            Command::Admin { by, change, reply } => {
+                let outcome = self.administer(by, change, batch);
+                batch.owed.push(Owed::Admin(reply, outcome));
+            }
         }
+    }
+
+    /// The arrival event of contact `id`, unless its queue is retired or
+    /// closed. A caller recognised by number gets the `customer`
+    /// attribute, and its tier's priority when that is higher.
+    fn admit(&self, id: ContactId, arrival: Arrival) -> Result<Event, Error> {
+        let directory = read(&self.directory);
+        let now = self.clock.now().max(self.engine.now());
+        let local =
+            jiff::Timestamp::from_millisecond(now.as_millis().try_into().unwrap_or(i64::MAX))
+                .unwrap_or(jiff::Timestamp::MAX)
+                .to_zoned(self.zone.clone());
+        directory.admit(arrival.queue, &local)?;
+        let mut attributes = arrival.attributes;
+        let mut priority = arrival.priority;
+        let named = attributes
+            .iter()
+            .find(|(key, _)| key.as_str() == CUSTOMER_ATTRIBUTE)
+            .map(|(_, value)| value.clone());
+        if let Some(customer) = directory.customer(named.as_ref(), arrival.ani.as_ref()) {
+            if named.is_none()
+                && let Ok(key) = Code::parse(CUSTOMER_ATTRIBUTE)
+            {
+                attributes.push((key, customer.id.clone()));
+            }
+            if let Some(tier) = customer.tier.as_ref().and_then(|t| directory.tiers.get(t)) {
+                priority = priority.max(*tier);
+            }
+        }
+        Ok(Event::ContactArrived(NewContact {
+            id,
+            ani: arrival.ani,
+            dnis: arrival.dnis,
+            queue: arrival.queue,
+            priority,
+            attributes,
+        }))
+    }
+
+    /// Checks and applies one administration change; its facts join the
+    /// batch.
+    fn administer(
+        &mut self,
+        by: String,
+        change: AdminChange,
+        batch: &mut Batch,
+    ) -> Result<(), Error> {
+        {
+            let directory = read(&self.directory);
+            let engine = &self.engine;
+            directory.check(&change, |agent| {
+                engine
+                    .agent_status(agent)
+                    .is_ok_and(|s| s.state == AgentState::LoggedOut)
+            })?;
+        }
+        if let AdminChange::Routing(routing) = &change {
+            let (outcome, records) = self.step(Some(Event::Configure(routing.clone())), None);
+            batch.add(records);
+            outcome?;
+        }
+        let at = self.clock.now().max(self.engine.now());
+        let naming = match &change {
+            AdminChange::Routing(ConfigChange::UpsertQueue(q)) => {
+                Some((Entity::Queue(q.id), &q.name))
+            }
+            AdminChange::Routing(ConfigChange::UpsertAgent(a)) => {
+                Some((Entity::Agent(a.id), &a.name))
+            }
+            _ => None,
+        };
+        if let Some((entity, name)) = naming {
+            batch.facts.push(Fact::Named(Naming {
+                at,
+                entity,
+                name: name.clone(),
+            }));
+        }
+        write(&self.directory).apply(&change);
+        batch.facts.push(Fact::Admin(Admin { at, by, change }));
+        Ok(())
     }
 
     /// Brings the engine to now (firing due timers) and applies `event` if
@@ -406,6 +594,10 @@ impl Actor {
                 Some((agent, contact)) => self.check_holder(agent, contact),
                 None => Ok(()),
             })
+            .and_then(|()| match &event {
+                Some(event) => read(&self.directory).allows(event).map_err(Error::from),
+                None => Ok(()),
+            })
             .and_then(|()| match event {
                 Some(event) => self.engine.handle(now, event).map_err(Error::from),
                 None => Ok(()),
@@ -420,17 +612,25 @@ impl Actor {
     fn commit(&mut self, batch: Batch) -> bool {
         let Batch {
             records,
+            facts: extra,
             owed,
             views,
+            queries,
         } = batch;
-        if !records.is_empty() {
-            let facts: Vec<Fact> = records.iter().cloned().map(Fact::Routing).collect();
+        if !records.is_empty() || !extra.is_empty() {
+            let facts: Vec<Fact> = records
+                .iter()
+                .cloned()
+                .map(Fact::Routing)
+                .chain(extra)
+                .collect();
             if let Err(error) = self.store.append(&facts) {
                 let mut error = Some(Error::Store(error));
                 for owed in owed {
                     let error = error.take().unwrap_or(Error::Stopped);
                     // A caller that went away has nobody to tell.
                     match owed {
+                        Owed::Admin(reply, _) => drop(reply.send(Err(error))),
                         Owed::Apply(reply, _) => drop(reply.send(Err(error))),
                         Owed::Arrive(reply, _) => drop(reply.send(Err(error))),
                     }
@@ -446,6 +646,7 @@ impl Actor {
         // happened and is in the log.
         for owed in owed {
             match owed {
+                Owed::Admin(reply, result) => drop(reply.send(result)),
                 Owed::Apply(reply, result) => {
                     drop(reply.send(result.map(|range| records[range].to_vec())));
                 }
@@ -458,6 +659,9 @@ impl Actor {
         let now = self.engine.now();
         for view in views {
             view(&self.engine, now);
+        }
+        for query in queries {
+            query(self.store.as_ref());
         }
         true
     }
@@ -479,4 +683,15 @@ impl Batch {
         self.records.extend(records);
         from..self.records.len()
     }
+}
+
+/// The directory for reading; a panic elsewhere cannot leave it half
+/// changed (every change is applied whole, after its checks), so poisoning
+/// is ignored.
+fn read(directory: &RwLock<Directory>) -> RwLockReadGuard<'_, Directory> {
+    directory.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write(directory: &RwLock<Directory>) -> RwLockWriteGuard<'_, Directory> {
+    directory.write().unwrap_or_else(PoisonError::into_inner)
 }

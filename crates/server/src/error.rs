@@ -5,6 +5,8 @@
 
 use acd::model::{AgentId, ContactId};
 
+use crate::directory::Refusal;
+
 /// Everything the core and auth can refuse or fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -18,6 +20,23 @@ pub enum Error {
     /// the core stops: a restart rebuilds from the log.
     #[error("the event store failed: {0}")]
     Store(#[from] store::Error),
+    /// An administration change or a contact the server's own rules
+    /// refuse (unknown, conflicting or invalid; see [`Refusal`]).
+    #[error("{0}")]
+    Refused(#[from] Refusal),
+    /// A change in the log no longer applies to the configuration file
+    /// (something it relies on was removed from the file).
+    #[error(
+        "the log's change \"{summary}\" (by {by}) does not apply to this configuration file: {source}"
+    )]
+    Replay {
+        /// The change, as the audit log says it.
+        summary: String,
+        /// Who made it.
+        by: String,
+        /// The engine's refusal.
+        source: acd::Error,
+    },
     /// An agent acted on a contact it does not hold.
     #[error("{agent} does not hold {contact}")]
     NotHeld {
@@ -44,6 +63,9 @@ pub enum Error {
         /// Seconds until the oldest counted failure expires.
         retry_after_secs: u64,
     },
+    /// No user has this name.
+    #[error("unknown user {0}")]
+    UnknownUser(String),
     /// A user with this name exists already.
     #[error("user {0} exists already")]
     DuplicateUser(String),

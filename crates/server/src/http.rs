@@ -42,16 +42,17 @@ use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Reque
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::actor::{Arrival, Core};
-use crate::auth::{Auth, Issued, NewUser, Role, Session};
+use crate::auth::{Auth, Issued, NewUser, Role, Session, UserChange, UserView};
+use crate::directory::Refusal;
 use crate::error::Error;
-use crate::stream;
+use crate::{admin, stream};
 
 /// Largest request body accepted, in bytes: ample for any command, small
 /// enough that a flood of large bodies cannot exhaust memory.
@@ -68,7 +69,8 @@ pub(crate) struct AppState {
 pub fn router(core: Core, auth: Arc<Auth>) -> Router {
     Router::new()
         .route("/api/login", post(login))
-        .route("/api/users", post(create_user))
+        .route("/api/users", post(create_user).get(list_users))
+        .route("/api/users/{name}", put(change_user).delete(retire_user))
         .route("/api/contacts", post(submit_contact))
         .route("/api/contacts/{contact}/hangup", post(hang_up))
         .route("/api/contacts/{contact}/callback", post(request_callback))
@@ -88,6 +90,7 @@ pub fn router(core: Core, auth: Arc<Auth>) -> Router {
         .route("/api/agents/{agent}/wrap-up", post(wrap_up))
         .route("/api/agents/{agent}/stream", get(stream::agent))
         .route("/api/stream", get(stream::all))
+        .merge(admin::routes())
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -161,10 +164,16 @@ impl From<Error> for ApiError {
         let (status, code) = match &error {
             Error::Engine(refusal) => engine_status(refusal),
             Error::NotHeld { .. } | Error::DuplicateUser(_) => (S::CONFLICT, "conflict"),
+            Error::Refused(Refusal::Unknown(_)) | Error::UnknownUser(_) => {
+                (S::NOT_FOUND, "not_found")
+            }
+            Error::Refused(Refusal::Conflict(_)) => (S::CONFLICT, "conflict"),
+            Error::Refused(Refusal::Invalid(_)) => (S::UNPROCESSABLE_ENTITY, "invalid"),
             Error::BadCredentials => (S::UNAUTHORIZED, "unauthorized"),
             Error::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "too_many_requests"),
             Error::InvalidUser(_) => (S::UNPROCESSABLE_ENTITY, "invalid"),
             Error::Config(_)
+            | Error::Replay { .. }
             | Error::Store(_)
             | Error::Stopped
             | Error::Spawn(_)
@@ -188,12 +197,13 @@ fn engine_status(refusal: &acd::Error) -> (StatusCode, &'static str) {
         E::UnknownAgent(_) | E::UnknownQueue(_) | E::UnknownContact(_) => {
             (StatusCode::NOT_FOUND, "not_found")
         }
-        E::UnknownReason(_) | E::UnknownOutcome(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+        E::UnknownReason(_) | E::UnknownOutcome(_) | E::Config(_) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+        }
         E::AgentState { .. }
         | E::ContactState { .. }
         | E::NotAgentsContact { .. }
         | E::DuplicateContact(_)
-        | E::Config(_)
         | E::ConcurrencyBelowLoad { .. } => (StatusCode::CONFLICT, "conflict"),
         // The core clamps the clock, so this is the server's own fault.
         E::TimeWentBackwards { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -266,7 +276,7 @@ impl Caller {
 }
 
 /// A JSON body whose rejections are [`ApiError`]s.
-pub(crate) struct Body<T>(T);
+pub(crate) struct Body<T>(pub(crate) T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
@@ -300,9 +310,9 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Param<T
     }
 }
 
-const STAFF: &[Role] = &[Role::Admin, Role::Supervisor];
+pub(crate) const STAFF: &[Role] = &[Role::Admin, Role::Supervisor];
 
-fn ok() -> Json<Value> {
+pub(crate) fn ok() -> Json<Value> {
     Json(json!({ "ok": true }))
 }
 
@@ -339,17 +349,46 @@ async fn create_user(
     Body(user): Body<NewUser>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     caller.require(&[Role::Admin])?;
-    if let Some(agent) = user.agent {
-        known_agent(&state.core, agent)?;
-    }
     let answer = json!({ "name": user.name, "role": user.role, "agent": user.agent });
-    let auth = Arc::clone(&state.auth);
-    blocking(move || auth.create_user(user)).await?;
+    state.auth.create_user(&caller.0.user, user).await?;
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
+async fn list_users(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<UserView>>, ApiError> {
+    caller.require(&[Role::Admin])?;
+    Ok(Json(state.auth.users()))
+}
+
+async fn change_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Param(name): Param<String>,
+    Body(change): Body<UserChange>,
+) -> Result<Json<UserView>, ApiError> {
+    caller.require(&[Role::Admin])?;
+    Ok(Json(
+        state
+            .auth
+            .change_user(&caller.0.user, &name, change)
+            .await?,
+    ))
+}
+
+async fn retire_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Param(name): Param<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Admin])?;
+    state.auth.retire_user(&caller.0.user, &name).await?;
+    Ok(ok())
+}
+
 pub(crate) fn known_agent(core: &Core, agent: AgentId) -> Result<(), ApiError> {
-    if core.agents().iter().any(|(id, _)| *id == agent) {
+    if core.directory().has_agent(agent) {
         Ok(())
     } else {
         Err(ApiError::not_found(format!("unknown agent {agent}")))
@@ -545,9 +584,9 @@ async fn agent(
     let name = state
         .core
         .agents()
-        .iter()
+        .into_iter()
         .find(|(id, _)| *id == agent)
-        .map(|(_, name)| name.clone())
+        .map(|(_, name)| name)
         .ok_or_else(|| ApiError::not_found(format!("unknown agent {agent}")))?;
     let view = state
         .core

@@ -13,8 +13,10 @@
 //! [`router`] with `axum::serve`.
 
 pub mod actor;
+pub mod admin;
 pub mod auth;
 pub mod clock;
+pub mod directory;
 pub mod error;
 pub mod http;
 pub mod metrics;
@@ -24,6 +26,7 @@ pub mod wallboard;
 pub use actor::{Arrival, Core};
 pub use auth::{Auth, AuthSettings, NewUser, Role, Session};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use directory::{Directory, Refusal};
 pub use error::Error;
 pub use http::{ApiError, BODY_LIMIT, router};
 pub use wallboard::{Snapshot, Wallboard, WallboardSettings};

@@ -370,7 +370,7 @@ async fn every_acknowledged_command_is_in_the_store_before_the_reply() {
     let store = h.store();
     let check = |records: Vec<acd::Record>| {
         assert!(!records.is_empty());
-        let from = records[0].seq;
+        let from = log_position(&*store, &records[0]);
         let log = store.read_log(from, records.len() + 1).unwrap();
         let logged: Vec<Fact> = log.into_iter().map(|e| e.fact).collect();
         let expected: Vec<Fact> = records.into_iter().map(Fact::Routing).collect();
@@ -419,7 +419,7 @@ async fn every_acknowledged_command_is_in_the_store_before_the_reply() {
     assert_eq!(status.state, AgentState::NotReady(code("missed")));
     let rang_out = records.recv().await.unwrap();
     assert!(matches!(rang_out.kind, RecordKind::OfferEnded { .. }));
-    let logged = store.read_log(rang_out.seq, 1).unwrap();
+    let logged = store.read_log(log_position(&*store, &rang_out), 1).unwrap();
     assert_eq!(logged[0].fact, Fact::Routing((*rang_out).clone()));
     check(
         h.core
@@ -483,7 +483,7 @@ async fn an_unanswered_offer_rings_out_without_any_command() {
     .await
     .expect("the offer rings out within 5 s");
     let store = store::open(path).unwrap();
-    let logged = store.read_log(rang_out.seq, 1).unwrap();
+    let logged = store.read_log(log_position(&*store, &rang_out), 1).unwrap();
     assert_eq!(logged[0].fact, Fact::Routing((*rang_out).clone()));
     assert!(matches!(
         rang_out.kind,
@@ -530,11 +530,10 @@ async fn concurrent_commands_are_each_durable_when_acknowledged() {
     assert!(store.verify().unwrap().is_consistent());
 }
 
-/// Fails unless `records` are in the log. In a fresh store of one run, the
-/// engine's record numbers are the log's positions.
+/// Fails unless `records` are in the log.
 fn logged(store: &dyn store::Store, records: &[acd::Record]) {
     for record in records {
-        let entry = store.read_log(record.seq, 1).unwrap();
+        let entry = store.read_log(log_position(store, record), 1).unwrap();
         assert_eq!(entry[0].fact, Fact::Routing(record.clone()));
     }
 }

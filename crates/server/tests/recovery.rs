@@ -4,7 +4,6 @@
 //! time, so nothing is lost, nothing counts as answered, and the outage is
 //! no one's time.
 
-#[allow(dead_code)]
 mod common;
 
 use std::collections::BTreeMap;

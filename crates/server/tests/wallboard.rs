@@ -75,25 +75,29 @@ impl Server {
         let settings = WallboardSettings::new(&config, jiff::tz::TimeZone::UTC, DISPLAY.to_owned());
         let store = store::open(path.to_str().unwrap()).unwrap();
         let core = Core::start(config, store, clock.clone()).unwrap();
-        let auth = Arc::new(Auth::new(
-            AuthSettings {
-                argon2: argon2::Params::new(64, 1, 1, None).unwrap(),
-                ..AuthSettings::default()
-            },
-            clock.clone(),
-        ));
-        let first = auth.bootstrap_admin().unwrap().unwrap();
+        let auth = Arc::new(
+            Auth::new(
+                AuthSettings {
+                    argon2: argon2::Params::new(64, 1, 1, None).unwrap(),
+                    ..AuthSettings::default()
+                },
+                clock.clone(),
+                core.clone(),
+            )
+            .unwrap(),
+        );
+        let first = auth.bootstrap_admin(false).await.unwrap().unwrap();
         for (name, role, agent) in [
             ("boss", Role::Supervisor, None),
             ("lan", Role::Agent, Some(LAN)),
         ] {
-            auth.create_user(NewUser {
+            let user = NewUser {
                 name: name.into(),
                 password: PASSWORD.into(),
                 role,
                 agent,
-            })
-            .unwrap();
+            };
+            auth.create_user("admin", user).await.unwrap();
         }
         let wallboard = Wallboard::start(core.clone(), auth.clone(), settings).unwrap();
         let app = server::router(core, auth).merge(wallboard.router());

@@ -46,7 +46,9 @@ use acd::AgentState;
 use acd::model::{AgentId, ContactId, QueueId, Time};
 use acd::record::ContactRecord;
 use jiff::tz::TimeZone;
-use kpi::{AgentTally, Fact, ImportMark, LegFact, Naming, QueueTally, Sale, Survey};
+use kpi::{
+    Admin, AgentTally, Customer, Fact, ImportMark, LegFact, Naming, QueueTally, Sale, Survey,
+};
 
 pub use error::Error;
 
@@ -127,6 +129,13 @@ pub trait Store: Send {
 
     /// Every file imported so far, in log order.
     fn imports(&self) -> Result<Vec<ImportMark>, Error>;
+
+    /// Every administration change (the audit log), in log order.
+    fn admin_changes(&self) -> Result<Vec<Admin>, Error>;
+
+    /// Up to `limit` finished contacts of the customer `customer` or, with
+    /// no customer id, from the number `ani`; newest arrival first.
+    fn recent_contacts(&self, who: &Customer, limit: usize) -> Result<Vec<ContactRecord>, Error>;
 
     /// The earliest and latest time of the log's facts (names aside, as
     /// they are not events of the center); `None` when there are none.

@@ -15,7 +15,8 @@ use acd::model::{AgentId, Code, ContactId, QueueId, Span, Time};
 use acd::record::ContactRecord;
 use jiff::tz::TimeZone;
 use kpi::{
-    AgentTally, Fact, ImportMark, LegFact, Money, Naming, QueueTally, Sale, Score, Survey, Work,
+    Admin, AgentTally, Customer, Fact, ImportMark, LegFact, Money, Naming, QueueTally, Sale, Score,
+    Survey, Work,
 };
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{BorrowToSql, ToSql};
@@ -37,6 +38,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/postgres/0003_interrupted.sql"),
     ),
+    (4, include_str!("../migrations/postgres/0004_admin.sql")),
 ];
 
 /// Rows per bulk statement: bounds the size of one message.
@@ -861,6 +863,46 @@ impl Store for PgStore {
             },
         )?;
         Ok(marks)
+    }
+
+    fn admin_changes(&self) -> Result<Vec<Admin>, Error> {
+        let mut changes = Vec::new();
+        self.each(
+            "reading the administration changes",
+            "SELECT seq, body::text FROM log WHERE kind = 'admin' ORDER BY seq",
+            std::iter::empty::<i64>(),
+            |row| {
+                if let Fact::Admin(change) = log_entry(row)?.fact {
+                    changes.push(change);
+                }
+                Ok(())
+            },
+        )?;
+        Ok(changes)
+    }
+
+    fn recent_contacts(&self, who: &Customer, limit: usize) -> Result<Vec<ContactRecord>, Error> {
+        let (column, key) = match who {
+            Customer::Id(id) => ("customer", id.as_str()),
+            Customer::Ani(ani) => ("ani", ani.as_str()),
+        };
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT l.seq, l.body::text FROM contacts c JOIN log l ON l.seq = c.seq
+             WHERE c.{column} = $1 ORDER BY c.arrived_ms DESC, c.id DESC LIMIT $2"
+        );
+        let mut found = Vec::new();
+        self.each(
+            "reading a customer's recent contacts",
+            &sql,
+            [&key as &(dyn ToSql + Sync), &limit],
+            |row| {
+                let seq = uint("log", "seq", get(row, 0, "contacts")?)?;
+                found.push(contact_record(seq, get(row, 1, "log")?)?);
+                Ok(())
+            },
+        )?;
+        Ok(found)
     }
 
     fn time_bounds(&self) -> Result<Option<(Time, Time)>, Error> {

@@ -512,9 +512,9 @@ impl Projector {
                     .map_err(|source| Error::Encode { seq, source })?,
             });
         }
-        // Names and import marks are dated when they were given, not when
-        // the calls happened.
-        if !matches!(fact, Fact::Named(_) | Fact::Imported(_)) {
+        // Names, import marks and administration changes are dated when
+        // they were made, not when calls happened.
+        if !matches!(fact, Fact::Named(_) | Fact::Imported(_) | Fact::Admin(_)) {
             let (first, last) = self.rows.span.get_or_insert((at, at));
             *first = (*first).min(at);
             *last = (*last).max(at);
@@ -546,8 +546,8 @@ impl Projector {
                 self.names.insert(naming.entity, (naming.name.clone(), at));
                 Ok(())
             }
-            // Kept in the log only, found through its index.
-            Fact::Imported(_) => Ok(()),
+            // Kept in the log only, found through their indexes.
+            Fact::Imported(_) | Fact::Admin(_) => Ok(()),
         }
     }
 

@@ -15,7 +15,8 @@ use acd::model::{AgentId, ContactId, QueueId, Span, Time};
 use acd::record::ContactRecord;
 use jiff::tz::TimeZone;
 use kpi::{
-    AgentTally, Fact, ImportMark, LegFact, Money, Naming, QueueTally, Sale, Score, Survey, Work,
+    Admin, AgentTally, Customer, Fact, ImportMark, LegFact, Money, Naming, QueueTally, Sale, Score,
+    Survey, Work,
 };
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
@@ -33,7 +34,13 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_imports.sql")),
     (3, include_str!("../migrations/sqlite/0003_interrupted.sql")),
+    (4, include_str!("../migrations/sqlite/0004_admin.sql")),
 ];
+
+const RECENT_BY_CUSTOMER: &str = "SELECT l.seq, l.body FROM contacts c JOIN log l ON l.seq = c.seq
+     WHERE c.customer = ?1 ORDER BY c.arrived_ms DESC, c.id DESC LIMIT ?2";
+const RECENT_BY_ANI: &str = "SELECT l.seq, l.body FROM contacts c JOIN log l ON l.seq = c.seq
+     WHERE c.ani = ?1 ORDER BY c.arrived_ms DESC, c.id DESC LIMIT ?2";
 
 /// A store in a SQLite file.
 pub(crate) struct SqliteStore {
@@ -856,6 +863,42 @@ impl Store for SqliteStore {
             },
         )?;
         Ok(marks)
+    }
+
+    fn admin_changes(&self) -> Result<Vec<Admin>, Error> {
+        let mut changes = Vec::new();
+        self.each(
+            "reading the administration changes",
+            "SELECT seq, body FROM log WHERE kind = 'admin' ORDER BY seq",
+            [],
+            |row| {
+                let seq = uint("log", "seq", integer(row, 0, "log", "seq")?)?;
+                if let Fact::Admin(change) = decode(seq, text(row, 1, "log", seq)?)? {
+                    changes.push(change);
+                }
+                Ok(())
+            },
+        )?;
+        Ok(changes)
+    }
+
+    fn recent_contacts(&self, who: &Customer, limit: usize) -> Result<Vec<ContactRecord>, Error> {
+        let (sql, key) = match who {
+            Customer::Id(id) => (RECENT_BY_CUSTOMER, id.as_str()),
+            Customer::Ani(ani) => (RECENT_BY_ANI, ani.as_str()),
+        };
+        let mut found = Vec::new();
+        self.each(
+            "reading a customer's recent contacts",
+            sql,
+            (key, i64::try_from(limit).unwrap_or(i64::MAX)),
+            |row| {
+                let seq = uint("log", "seq", integer(row, 0, "contacts", "?")?)?;
+                found.push(contact_record(seq, text(row, 1, "log", seq)?)?);
+                Ok(())
+            },
+        )?;
+        Ok(found)
     }
 
     fn time_bounds(&self) -> Result<Option<(Time, Time)>, Error> {

@@ -23,8 +23,8 @@ use acd::{AgentState, RecordKind};
 use jiff::tz::{Offset, TimeZone};
 use kpi::interval::{Bucketing, Interval};
 use kpi::{
-    AgentAggregator, Entity, Fact, ImportMark, Ledger, LegFact, Money, Naming, QueueAggregator,
-    QueueOptions, Sale, Score, Survey,
+    Admin, AdminChange, AgentAggregator, Customer, CustomerRecord, Entity, Fact, ImportMark,
+    Ledger, LegFact, Money, Naming, QueueAggregator, QueueOptions, Retired, Sale, Score, Survey,
 };
 use store::{Error, Options, Store, TimeRange};
 use support::{
@@ -595,7 +595,7 @@ fn a_newer_schema_is_refused(backend: &Backend) {
         Err(
             e @ Error::SchemaTooNew {
                 found: 999,
-                known: 3,
+                known: 4,
             },
         ) => {
             assert!(e.to_string().contains("version 999"), "{e}");
@@ -788,6 +788,78 @@ fn durability(backend: &Backend) {
 
 // ----- instantiation ----------------------------------------------------------
 
+/// Administration changes come back in log order and stay out of the log's
+/// time span; a caller's recent contacts come newest first, by customer id
+/// or by number.
+fn admin_changes_and_recent_contacts(backend: &Backend) {
+    let mut store = backend.open();
+    let admin = |at: u64, change| {
+        Fact::Admin(Admin {
+            at: START + Span::from_secs(at),
+            by: "admin".into(),
+            change,
+        })
+    };
+    let gold = AdminChange::Tier {
+        tier: code("gold"),
+        priority: acd::model::Priority(5),
+    };
+    let customer = AdminChange::Customer(CustomerRecord {
+        id: code("C42"),
+        name: "Trần Thị Mai".into(),
+        phones: vec![acd::model::PhoneNumber::parse("+84901234567").unwrap()],
+        tier: Some(code("gold")),
+    });
+    let retired = AdminChange::Retired(Retired::Queue(QueueId(9)));
+    let mut other = handled_contact(4, 1, 1, START + Span::from_secs(400));
+    other.ani = Some(acd::model::PhoneNumber::parse("+84281234567").unwrap());
+    other.attributes.clear();
+    let facts = vec![
+        admin(0, gold.clone()),
+        finished(0, handled_contact(1, 1, 1, START + Span::from_secs(100))),
+        finished(1, handled_contact(2, 1, 1, START + Span::from_secs(300))),
+        admin(1, customer.clone()),
+        finished(2, handled_contact(3, 1, 1, START + Span::from_secs(200))),
+        finished(3, other),
+        admin(9_000, retired.clone()),
+    ];
+    store.append(&facts).unwrap();
+    let changes: Vec<AdminChange> = store
+        .admin_changes()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.change)
+        .collect();
+    assert_eq!(changes, [gold, customer, retired]);
+    let (first, last) = store.time_bounds().unwrap().unwrap();
+    assert_eq!(
+        first,
+        START + Span::from_secs(170),
+        "the first contact finished"
+    );
+    assert!(
+        last < START + Span::from_secs(9_000),
+        "admin facts are not calls"
+    );
+
+    let ids = |who: &Customer, limit| -> Vec<u64> {
+        store
+            .recent_contacts(who, limit)
+            .unwrap()
+            .iter()
+            .map(|c| c.id.0)
+            .collect()
+    };
+    assert_eq!(ids(&Customer::Id(code("C42")), 10), [2, 3, 1]);
+    assert_eq!(ids(&Customer::Id(code("C42")), 2), [2, 3]);
+    let mai = Customer::Ani(acd::model::PhoneNumber::parse("+84901234567").unwrap());
+    assert_eq!(ids(&mai, 10), [2, 3, 1]);
+    let other = Customer::Ani(acd::model::PhoneNumber::parse("+84281234567").unwrap());
+    assert_eq!(ids(&other, 10), [4]);
+    assert!(ids(&Customer::Id(code("nobody")), 10).is_empty());
+    assert_consistent(&mut *store);
+}
+
 macro_rules! on_every_backend {
     ($($test:ident),* $(,)?) => {
         mod sqlite {
@@ -818,6 +890,7 @@ on_every_backend!(
     a_newer_schema_is_refused,
     streaming_reads_can_nest_or_refuse,
     durability,
+    admin_changes_and_recent_contacts,
 );
 
 #[test]

@@ -356,17 +356,21 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
-        // The demo's users are throwaway and live in memory: cheap hashes
-        // keep 51 logins quick; online guessing is still rate-limited.
+        // The demo's users get new random passwords each run: cheap hashes
+        // keep 51 logins quick; online guessing is still rate-limited. The
+        // admin's password is reset too, so the printed login always works.
         let auth = AuthSettings {
             argon2: argon2::Params::new(64, 1, 1, None)
                 .map_err(|e| anyhow!("argon2 parameters: {e}"))?,
             ..AuthSettings::default()
         };
-        let bound = serve::bind(file, store, args.listen, auth).await?;
+        let bound = serve::bind(file, store, args.listen, auth, true).await?;
         bound.print(&database.describe());
         let addr: SocketAddr = bound.url.trim_start_matches("http://").parse()?;
-        let password = bound.password.clone();
+        let password = bound
+            .password
+            .clone()
+            .context("the admin's password was reset, so it is known")?;
         let (halt, halted) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(bound.serve(async move {
             // A dropped sender stops the server as well.
@@ -442,7 +446,8 @@ async fn create_users(
     Ok((network, passwords))
 }
 
-/// Creates a user with a random password, which it returns.
+/// Creates a user with a random password, which it returns; a user left
+/// by an earlier demo on the same store gets a new password instead.
 async fn create_user(
     admin: &mut Api,
     name: &str,
@@ -451,7 +456,15 @@ async fn create_user(
 ) -> Result<String> {
     let password = serve::random_token()?;
     let body = json!({ "name": name, "role": role, "password": password, "agent": agent });
-    admin.expect(Method::POST, "/api/users", Some(body)).await?;
+    let (status, answer) = admin.call(Method::POST, "/api/users", Some(body)).await?;
+    if status == StatusCode::CONFLICT {
+        let body = json!({ "password": password, "role": role, "agent": agent });
+        admin
+            .expect(Method::PUT, &format!("/api/users/{name}"), Some(body))
+            .await?;
+    } else if !status.is_success() {
+        bail!("POST /api/users: {status} {answer}");
+    }
     Ok(password)
 }
 

@@ -5,10 +5,17 @@
 //! address and the wallboard token, and a `[routing]` table that is acd's
 //! [`Config`]; `examples/server/center.toml` shows every key), and
 //! [`Bound`] (the started server from [`bind`], which `demo` shares). The run:
-//! read and validate the file, open the store, start [`server::Core`], the
-//! users ([`server::Auth`], the first admin's password printed once, as
-//! users live in memory for now) and the wallboard, then serve the API and
-//! the wallboard with axum on a multi-threaded tokio runtime.
+//! read and validate the file, open the store, start [`server::Core`]
+//! (which replays the log's administration changes over the file's
+//! routing configuration and names queues and agents in the store), the
+//! users ([`server::Auth`], kept in the log; at first start the admin's
+//! random password is printed once) and the wallboard, then serve the API
+//! and the wallboard with axum on a multi-threaded tokio runtime.
+//!
+//! The file configures a new center. Once it runs, configuration changes
+//! go through the API; they are logged, and at the next start they are
+//! applied over the file again, so they win over later edits of the same
+//! queue or agent in the file.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -18,9 +25,8 @@ use acd::config::Config;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use jiff::tz::TimeZone;
-use kpi::{Entity, Fact, Naming};
 use serde::Deserialize;
-use server::{Auth, AuthSettings, Clock, Core, SystemClock, Wallboard, WallboardSettings};
+use server::{Auth, AuthSettings, Core, SystemClock, Wallboard, WallboardSettings};
 
 use crate::database::DatabaseArgs;
 
@@ -47,6 +53,10 @@ pub struct ServeArgs {
     /// 127.0.0.1:8080).
     #[arg(long, value_name = "ADDR", env = "SWITCHBOARD_LISTEN")]
     listen: Option<SocketAddr>,
+    /// Give the `admin` user a new random password, printed once (for an
+    /// administrator who lost it; it becomes an administrator again).
+    #[arg(long)]
+    reset_admin_password: bool,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -116,7 +126,14 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
-        let bound = bind(file, store, listen, AuthSettings::default()).await?;
+        let bound = bind(
+            file,
+            store,
+            listen,
+            AuthSettings::default(),
+            args.reset_admin_password,
+        )
+        .await?;
         bound.print(&args.database.describe());
         bound.serve(std::future::pending()).await
     })
@@ -127,21 +144,23 @@ pub fn run(args: &ServeArgs) -> Result<()> {
 pub struct Bound {
     /// `http://host:port` as bound (a port 0 is resolved).
     pub url: String,
-    /// The first admin's password (its user is [`server::auth::FIRST_ADMIN`]).
-    pub password: String,
+    /// The admin's password (its user is [`server::auth::FIRST_ADMIN`]),
+    /// when it was just created or reset.
+    pub password: Option<String>,
     /// The wallboard's read-only token.
     pub token: String,
     listener: tokio::net::TcpListener,
     app: axum::Router,
 }
 
-/// Opens the engine on `store`, creates the first admin, starts the
-/// wallboard and binds `listen`.
+/// Opens the engine on `store`, creates the first admin (or resets its
+/// password with `reset_admin`), starts the wallboard and binds `listen`.
 pub async fn bind(
     file: ServerFile,
     store: Box<dyn store::Store>,
     listen: SocketAddr,
     auth_settings: AuthSettings,
+    reset_admin: bool,
 ) -> Result<Bound> {
     // An existing store keeps the zone it was created with; its reports
     // and the wallboard's "today" must agree.
@@ -158,17 +177,15 @@ pub async fn bind(
     let routing = file.routing;
     let engine_clock = clock.clone();
     let core = tokio::task::spawn_blocking(move || -> Result<Core> {
-        let mut store = store;
-        name_queues_and_agents(store.as_mut(), &routing, engine_clock.now())?;
         Core::start(routing, store, engine_clock).context("starting the routing engine")
     })
     .await
     .context("starting the routing engine")??;
-    let auth = Arc::new(Auth::new(auth_settings, clock));
+    let auth = Arc::new(Auth::new(auth_settings, clock, core.clone()).context("starting auth")?);
     let password = auth
-        .bootstrap_admin()
-        .context("creating the first admin")?
-        .context("a fresh user table has no admin")?;
+        .bootstrap_admin(reset_admin)
+        .await
+        .context("creating the first admin")?;
     let wallboard =
         Wallboard::start(core.clone(), auth.clone(), settings).context("starting the wallboard")?;
     let app = server::router(core, auth).merge(wallboard.router());
@@ -185,45 +202,6 @@ pub async fn bind(
     })
 }
 
-/// Logs the configured names of queues and agents that the store does not
-/// know yet, so reports of the server's log show names, not ids.
-fn name_queues_and_agents(
-    store: &mut dyn store::Store,
-    routing: &Config,
-    at: acd::model::Time,
-) -> Result<()> {
-    let known: std::collections::BTreeMap<Entity, String> = store
-        .names()?
-        .into_iter()
-        .map(|n| (n.entity, n.name))
-        .collect();
-    let queues = routing
-        .queues
-        .iter()
-        .map(|q| (Entity::Queue(q.id), &q.name));
-    let agents = routing
-        .agents
-        .iter()
-        .map(|a| (Entity::Agent(a.id), &a.name));
-    let facts: Vec<Fact> = queues
-        .chain(agents)
-        .filter(|(entity, name)| known.get(entity) != Some(*name))
-        .map(|(entity, name)| {
-            Fact::Named(Naming {
-                at,
-                entity,
-                name: name.clone(),
-            })
-        })
-        .collect();
-    if !facts.is_empty() {
-        store
-            .append(&facts)
-            .context("naming queues and agents in the store")?;
-    }
-    Ok(())
-}
-
 impl Bound {
     /// Prints where to reach the server and how to log in.
     pub fn print(&self, store: &str) {
@@ -234,9 +212,15 @@ impl Bound {
             ..
         } = self;
         println!("Switchboard is serving on {url} (store: {store})");
-        println!(
-            "  API:       {url}/api/...  log in as admin with password {password} (shown once)"
-        );
+        match password {
+            Some(password) => println!(
+                "  API:       {url}/api/...  log in as admin with password {password} (shown once)"
+            ),
+            None => println!(
+                "  API:       {url}/api/...  log in as admin with the password shown at first start \
+                 (--reset-admin-password sets a new one)"
+            ),
+        }
         println!("  wallboard: {url}/wallboard?token={token}");
         println!("  metrics:   {url}/metrics  (Authorization: Bearer <wallboard token>)");
     }

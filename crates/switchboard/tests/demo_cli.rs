@@ -1,6 +1,7 @@
 //! `switchboard demo` end to end: the server on a fresh SQLite store, the
 //! simulated agents and callers acting through its HTTP API for a few
-//! seconds at speed 20, then the queue report read back from the store.
+//! seconds at speed 20, then the queue report read back from the store,
+//! then a second demo on the same store.
 
 mod common;
 
@@ -65,4 +66,20 @@ fn demo_serves_traffic_that_the_reports_see() {
         total("answered") + total("abandoned") + total("overflowed"),
         "{report:#}"
     );
+
+    // A second demo on the same store: its users exist from the first, so
+    // they get new passwords, and the printed admin login works again.
+    let again = ok(&switchboard(&[
+        "demo",
+        "--for",
+        "3s",
+        "--speed",
+        "20",
+        "--listen",
+        "127.0.0.1:0",
+        "--database",
+        database,
+    ]));
+    assert!(again.contains("log in as admin with password"), "{again}");
+    assert!(again.contains("Demo: 50 agents"), "{again}");
 }

@@ -162,12 +162,13 @@ impl Drop for Backend {
 struct Server {
     child: Child,
     addr: SocketAddr,
-    password: String,
+    /// The admin's password, printed at the first start only.
+    password: Option<String>,
 }
 
 impl Server {
-    /// Starts `serve` on a free port and reads the bound address and the
-    /// first admin's password from its standard output.
+    /// Starts `serve` on a free port and reads the bound address and, at
+    /// the first start, the admin's password from its standard output.
     fn start(config: &std::path::Path, url: &str) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
             .args(["serve", "--config"])
@@ -184,7 +185,8 @@ impl Server {
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut addr = None;
         let mut password = None;
-        while addr.is_none() || password.is_none() {
+        let mut login = false;
+        while addr.is_none() || !login {
             let Some(Ok(line)) = lines.next() else {
                 let status = child.wait().unwrap();
                 panic!("switchboard serve ended before printing its URL and password: {status}");
@@ -196,13 +198,14 @@ impl Server {
             if let Some(rest) = line.split("with password ").nth(1) {
                 password = Some(rest.split_whitespace().next().unwrap().to_owned());
             }
+            login |= line.contains("log in as admin");
         }
         // Keep draining, so the server never blocks on a full pipe.
         thread::spawn(move || for _ in lines {});
         Server {
             child,
             addr: addr.unwrap(),
-            password: password.unwrap(),
+            password,
         }
     }
 
@@ -505,8 +508,9 @@ fn kill_and_restart(backend: &Backend, dir: &std::path::Path) {
 
     // 1. Serve, log agents in, drive load, kill -9 mid-load.
     let server = Server::start(&config, &backend.url);
+    let password = server.password.clone().expect("a first start prints it");
     let mut admin = server.client();
-    admin.login("admin", &server.password);
+    admin.login("admin", &password);
     let load = Arc::new(Load {
         acked: Mutex::new(Acked::default()),
         count: AtomicUsize::new(0),
@@ -592,10 +596,12 @@ fn kill_and_restart(backend: &Backend, dir: &std::path::Path) {
     );
 
     // 3. Restart on the same store: recovery closes what was open; the
-    // server takes a new contact through a whole life.
+    // server takes a new contact through a whole life. The users survived
+    // the kill: the first start's password still logs in.
     let server = Server::start(&config, &backend.url);
+    assert_eq!(server.password, None, "{tag}: no new password at a restart");
     let mut admin = server.client();
-    admin.login("admin", &server.password);
+    admin.login("admin", &password);
     let (status, agents) = admin.get("/api/agents").unwrap();
     assert_eq!(status, 200, "{agents}");
     for view in agents.as_array().unwrap() {

@@ -1,6 +1,9 @@
 //! A server on 127.0.0.1:0 over a temporary SQLite store, with a manual
 //! clock, and a small HTTP / WebSocket client for the tests.
 
+// Each test binary uses a part of this module.
+#![allow(dead_code)]
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,13 +65,20 @@ pub fn config() -> Config {
     }
 }
 
+/// The engine on the store at `path` with [`config`], and its users.
+fn open(path: &str, clock: &Arc<ManualClock>) -> (Core, Arc<Auth>) {
+    let core = Core::start(config(), store::open(path).unwrap(), clock.clone()).unwrap();
+    let auth = Arc::new(cheap_auth(clock.clone(), core.clone()));
+    (core, auth)
+}
+
 /// Cheap hashes: the tests check the logic, not argon2's cost.
-pub fn cheap_auth(clock: Arc<ManualClock>) -> Auth {
+pub fn cheap_auth(clock: Arc<ManualClock>, core: Core) -> Auth {
     let settings = AuthSettings {
         argon2: argon2::Params::new(64, 1, 1, None).unwrap(),
         ..AuthSettings::default()
     };
-    Auth::new(settings, clock)
+    Auth::new(settings, clock, core).unwrap()
 }
 
 pub struct Harness {
@@ -76,48 +86,105 @@ pub struct Harness {
     pub core: Core,
     pub clock: Arc<ManualClock>,
     pub admin: String,
+    admin_password: String,
     path: String,
-    _dir: tempfile::TempDir,
+    stop: tokio::sync::oneshot::Sender<()>,
+    served: tokio::task::JoinHandle<()>,
+    _dir: Arc<tempfile::TempDir>,
 }
 
 impl Harness {
     /// A server with users admin, boss (supervisor), ana (analyst), lan
     /// (agent 7) and minh (agent 8).
     pub async fn start() -> Harness {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = Arc::new(tempfile::tempdir().unwrap());
         let path = dir.path().join("log.db").to_str().unwrap().to_owned();
         let clock = Arc::new(ManualClock::new(START));
-        let core = Core::start(config(), store::open(&path).unwrap(), clock.clone()).unwrap();
-        let auth = Arc::new(cheap_auth(clock.clone()));
-        let first = auth.bootstrap_admin().unwrap().expect("a first admin");
-        assert!(auth.bootstrap_admin().unwrap().is_none(), "only once");
+        let (core, auth) = open(&path, &clock);
+        let first = auth
+            .bootstrap_admin(false)
+            .await
+            .unwrap()
+            .expect("a first admin");
+        assert!(
+            auth.bootstrap_admin(false).await.unwrap().is_none(),
+            "only once"
+        );
         for (name, role, agent) in [
             ("boss", Role::Supervisor, None),
             ("ana", Role::Analyst, None),
             ("lan", Role::Agent, Some(LAN)),
             ("minh", Role::Agent, Some(MINH)),
         ] {
-            auth.create_user(NewUser {
+            let user = NewUser {
                 name: name.into(),
                 password: PASSWORD.into(),
                 role,
                 agent,
-            })
-            .unwrap();
+            };
+            auth.create_user("admin", user).await.unwrap();
         }
+        Harness::serve(core, auth, clock, first, path, dir).await
+    }
+
+    /// Stops serving, lets the engine thread go, and starts again on the
+    /// same store with the same configuration file: what a restart does.
+    pub async fn restart(self) -> Harness {
+        let Harness {
+            core,
+            clock,
+            admin_password,
+            path,
+            stop,
+            served,
+            _dir,
+            ..
+        } = self;
+        let _ = stop.send(());
+        served.await.unwrap();
+        drop(core);
+        let (core, auth) = open(&path, &clock);
+        assert!(
+            auth.bootstrap_admin(false).await.unwrap().is_none(),
+            "the users are in the log"
+        );
+        Harness::serve(core, auth, clock, admin_password, path, _dir).await
+    }
+
+    async fn serve(
+        core: Core,
+        auth: Arc<Auth>,
+        clock: Arc<ManualClock>,
+        admin_password: String,
+        path: String,
+        dir: Arc<tempfile::TempDir>,
+    ) -> Harness {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = server::router(core.clone(), auth);
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
         let mut harness = Harness {
             addr,
             core,
             clock,
             admin: String::new(),
+            admin_password,
             path,
+            stop,
+            served,
             _dir: dir,
         };
-        harness.admin = harness.login("admin", &first).await;
+        harness.admin = harness
+            .login("admin", &harness.admin_password.clone())
+            .await;
         harness
     }
 
@@ -144,6 +211,15 @@ impl Harness {
     pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
         self.raw(Method::POST, path, Some(token), Some(body.to_string()))
             .await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.raw(Method::PUT, path, Some(token), Some(body.to_string()))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.raw(Method::DELETE, path, Some(token), None).await
     }
 
     /// Sends one request on a fresh connection; the answer must be JSON.
@@ -234,4 +310,18 @@ impl Socket {
             .await
             .unwrap_or_else(|_| panic!("no {kind} record within 5 s"))
     }
+}
+
+/// Where the engine's `record` is in the log: engine numbers and log
+/// positions differ, as users, names and other facts share the log. In a
+/// store of one run, the engine's numbers are unique. Panics if it is not
+/// there.
+pub fn log_position(store: &dyn Store, record: &acd::Record) -> u64 {
+    store
+        .read_log(0, usize::MAX)
+        .unwrap()
+        .into_iter()
+        .find(|entry| matches!(&entry.fact, kpi::Fact::Routing(r) if r.seq == record.seq))
+        .unwrap_or_else(|| panic!("record {} is not in the log", record.seq))
+        .seq
 }
