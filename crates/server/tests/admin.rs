@@ -42,9 +42,8 @@ fn new_queue(name: &str, skill: u32) -> Value {
     })
 }
 
-#[tokio::test]
-async fn configuration_changes_reach_the_engine_live_and_survive_a_restart() {
-    let h = Harness::start().await;
+async fn configuration_changes_reach_the_engine_live_and_survive_a_restart(backend: Backend) {
+    let h = Harness::start_on(backend).await;
     let boss = h.login("boss", PASSWORD).await;
     let lan = h.login("lan", PASSWORD).await;
 
@@ -187,9 +186,8 @@ async fn answer_contact(h: &Harness, token: &str, agent: u32, offered: &Value) -
     ContactId(id)
 }
 
-#[tokio::test]
-async fn retired_things_are_refused_and_their_history_stays() {
-    let h = Harness::start().await;
+async fn retired_things_are_refused_and_their_history_stays(backend: Backend) {
+    let h = Harness::start_on(backend).await;
     let lan = h.login("lan", PASSWORD).await;
     let minh = h.login("minh", PASSWORD).await;
     ready(&h, 8, &minh).await;
@@ -298,9 +296,8 @@ async fn retired_things_are_refused_and_their_history_stays() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn a_queue_takes_contacts_only_in_its_opening_hours() {
-    let h = Harness::start().await;
+async fn a_queue_takes_contacts_only_in_its_opening_hours(backend: Backend) {
+    let h = Harness::start_on(backend).await;
     let (status, answer) = h
         .put(
             "/api/queues/1/hours",
@@ -332,9 +329,8 @@ async fn a_queue_takes_contacts_only_in_its_opening_hours() {
     assert_eq!(status, StatusCode::CREATED);
 }
 
-#[tokio::test]
-async fn the_screen_pop_shows_the_customer_the_line_and_a_repeat_contact() {
-    let h = Harness::start().await;
+async fn the_screen_pop_shows_the_customer_the_line_and_a_repeat_contact(backend: Backend) {
+    let h = Harness::start_on(backend).await;
     let lan = h.login("lan", PASSWORD).await;
     let minh = h.login("minh", PASSWORD).await;
     let mai = json!({"name": "Trần Thị Mai", "phones": ["+84901234567"], "tier": "gold"});
@@ -419,3 +415,10 @@ async fn the_screen_pop_shows_the_customer_the_line_and_a_repeat_contact() {
     let (status, _) = h.get("/api/contacts/999", &h.admin).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+on_every_backend!(
+    configuration_changes_reach_the_engine_live_and_survive_a_restart,
+    retired_things_are_refused_and_their_history_stays,
+    a_queue_takes_contacts_only_in_its_opening_hours,
+    the_screen_pop_shows_the_customer_the_line_and_a_repeat_contact,
+);

@@ -140,9 +140,8 @@ async fn wrong_passwords_are_rate_limited() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn a_contact_lives_from_arrival_to_wrap_up_over_http_and_the_socket() {
-    let h = Harness::start().await;
+async fn a_contact_lives_from_arrival_to_wrap_up_over_http_and_the_socket(backend: Backend) {
+    let h = Harness::start_on(backend).await;
     let lan = h.login("lan", PASSWORD).await;
     let mut socket = h.socket("/api/agents/7/stream", &lan).await;
 
@@ -240,9 +239,8 @@ async fn a_contact_lives_from_arrival_to_wrap_up_over_http_and_the_socket() {
     assert_eq!(agents_now[0].state, AgentState::Ready);
 }
 
-#[tokio::test]
-async fn bad_input_gets_a_json_4xx_and_stores_nothing() {
-    let h = Harness::start().await;
+async fn bad_input_gets_a_json_4xx_and_stores_nothing(backend: Backend) {
+    let h = Harness::start_on(backend).await;
     let lan = h.login("lan", PASSWORD).await;
     h.post("/api/agents/7/login", &lan, json!({})).await;
     let store = h.store();
@@ -364,13 +362,12 @@ async fn bad_input_gets_a_json_4xx_and_stores_nothing() {
     assert!(why["text"].as_str().unwrap().contains("waits"), "{why}");
 }
 
-#[tokio::test]
-async fn every_acknowledged_command_is_in_the_store_before_the_reply() {
-    let h = Harness::start().await;
+async fn every_acknowledged_command_is_in_the_store_before_the_reply(backend: Backend) {
+    let h = Harness::start_on(backend).await;
     let store = h.store();
     let check = |records: Vec<acd::Record>| {
         assert!(!records.is_empty());
-        let from = log_position(&*store, &records[0]);
+        let from = log_position(&store, &records[0]);
         let log = store.read_log(from, records.len() + 1).unwrap();
         let logged: Vec<Fact> = log.into_iter().map(|e| e.fact).collect();
         let expected: Vec<Fact> = records.into_iter().map(Fact::Routing).collect();
@@ -419,7 +416,7 @@ async fn every_acknowledged_command_is_in_the_store_before_the_reply() {
     assert_eq!(status.state, AgentState::NotReady(code("missed")));
     let rang_out = records.recv().await.unwrap();
     assert!(matches!(rang_out.kind, RecordKind::OfferEnded { .. }));
-    let logged = store.read_log(log_position(&*store, &rang_out), 1).unwrap();
+    let logged = store.read_log(log_position(&store, &rang_out), 1).unwrap();
     assert_eq!(logged[0].fact, Fact::Routing((*rang_out).clone()));
     check(
         h.core
@@ -482,8 +479,8 @@ async fn an_unanswered_offer_rings_out_without_any_command() {
     })
     .await
     .expect("the offer rings out within 5 s");
-    let store = store::open(path).unwrap();
-    let logged = store.read_log(log_position(&*store, &rang_out), 1).unwrap();
+    let store = StoreHandle::new(path);
+    let logged = store.read_log(log_position(&store, &rang_out), 1).unwrap();
     assert_eq!(logged[0].fact, Fact::Routing((*rang_out).clone()));
     assert!(matches!(
         rang_out.kind,
@@ -493,9 +490,8 @@ async fn an_unanswered_offer_rings_out_without_any_command() {
 
 /// Concurrent callers share appends (group commit); each still hears back
 /// only once its own records are in the log.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_commands_are_each_durable_when_acknowledged() {
-    let h = Harness::start().await;
+async fn concurrent_commands_are_each_durable_when_acknowledged(backend: Backend) {
+    let h = Harness::start_on(backend).await;
     let mut tasks = Vec::new();
     for _ in 0..8 {
         let core = h.core.clone();
@@ -512,28 +508,31 @@ async fn concurrent_commands_are_each_durable_when_acknowledged() {
                     })
                     .await
                     .unwrap();
-                logged(&*store, &records);
+                logged(&store, &records);
                 let records = core.apply(Event::CallerHungUp { contact }).await.unwrap();
-                logged(&*store, &records);
+                logged(&store, &records);
             }
         }));
     }
     for task in tasks {
         task.await.unwrap();
     }
-    let mut store = h.store();
-    let mut finished = 0;
-    store
-        .for_each_contact(store::TimeRange::ALL, &mut |_| finished += 1)
-        .unwrap();
-    assert_eq!(finished, 200);
+    let store = h.store();
+    assert_eq!(store.contacts().len(), 200);
     assert!(store.verify().unwrap().is_consistent());
 }
 
 /// Fails unless `records` are in the log.
-fn logged(store: &dyn store::Store, records: &[acd::Record]) {
+fn logged(store: &StoreHandle, records: &[acd::Record]) {
     for record in records {
         let entry = store.read_log(log_position(store, record), 1).unwrap();
         assert_eq!(entry[0].fact, Fact::Routing(record.clone()));
     }
 }
+
+on_every_backend!(
+    a_contact_lives_from_arrival_to_wrap_up_over_http_and_the_socket,
+    bad_input_gets_a_json_4xx_and_stores_nothing,
+    every_acknowledged_command_is_in_the_store_before_the_reply,
+    concurrent_commands_are_each_durable_when_acknowledged,
+);

@@ -1,5 +1,11 @@
-//! A server on 127.0.0.1:0 over a temporary SQLite store, with a manual
-//! clock, and a small HTTP / WebSocket client for the tests.
+//! A server on 127.0.0.1:0 over a temporary store (a SQLite file, or a
+//! fresh database on the PostgreSQL server SWITCHBOARD_TEST_POSTGRES names,
+//! which scripts/test starts), with a manual clock, and a small HTTP /
+//! WebSocket client for the tests.
+//!
+//! The PostgreSQL client blocks on a runtime of its own, which cannot run
+//! inside the tests' runtime: the store is opened, and read by
+//! [`StoreHandle`], on plain threads.
 
 // Each test binary uses a part of this module.
 #![allow(dead_code)]
@@ -9,7 +15,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use acd::config::{AgentConfig, Config, OutcomeConfig, ProfileEntry, QueueConfig, SkillConfig};
+use acd::model::ContactId;
 use acd::model::{AgentId, Code, Concurrency, Proficiency, QueueId, SkillId, Span, Time};
+use acd::record::ContactRecord;
 use futures_util::StreamExt;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -17,7 +25,7 @@ use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use server::{Auth, AuthSettings, Core, ManualClock, NewUser, Role};
-use store::Store;
+use store::{AgentNow, LogEntry, QueueNow, Store, Verification};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -65,9 +73,11 @@ pub fn config() -> Config {
     }
 }
 
-/// The engine on the store at `path` with [`config`], and its users.
-fn open(path: &str, clock: &Arc<ManualClock>) -> (Core, Arc<Auth>) {
-    let core = Core::start(config(), store::open(path).unwrap(), clock.clone()).unwrap();
+/// The engine on the store at `url` with [`config`], and its users.
+fn open(url: &str, clock: &Arc<ManualClock>) -> (Core, Arc<Auth>) {
+    let engine_clock = clock.clone();
+    let core =
+        on_thread(move || Core::start(config(), store::open(url).unwrap(), engine_clock).unwrap());
     let auth = Arc::new(cheap_auth(clock.clone(), core.clone()));
     (core, auth)
 }
@@ -81,26 +91,186 @@ pub fn cheap_auth(clock: Arc<ManualClock>, core: Core) -> Auth {
     Auth::new(settings, clock, core).unwrap()
 }
 
+/// Where a test's store lives.
+pub struct Backend {
+    pub name: &'static str,
+    url: String,
+    /// The server's URL and the database to drop at the end.
+    postgres: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+const POSTGRES_VAR: &str = "SWITCHBOARD_TEST_POSTGRES";
+
+impl Backend {
+    pub fn sqlite() -> Backend {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("log.db").to_str().unwrap().to_owned();
+        Backend {
+            name: "sqlite",
+            url,
+            postgres: None,
+            _dir: dir,
+        }
+    }
+
+    /// A new database named after `test` on SWITCHBOARD_TEST_POSTGRES's
+    /// server; `None` (with a skip line) when the variable is unset.
+    pub fn postgres(test: &str) -> Option<Backend> {
+        let base = match std::env::var(POSTGRES_VAR) {
+            Ok(base) if !base.is_empty() && base != "skip" => base,
+            _ => {
+                eprintln!(
+                    "skipped: {test} on PostgreSQL ({POSTGRES_VAR} is not set; scripts/test sets it)"
+                );
+                return None;
+            }
+        };
+        let name = format!("server_{test}_{}", std::process::id());
+        on_thread(|| {
+            let mut admin = postgres::Client::connect(&base, postgres::NoTls)
+                .unwrap_or_else(|e| panic!("cannot connect to {base} ({POSTGRES_VAR}): {e}"));
+            // A database left by an earlier run of the same process id.
+            let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            admin
+                .batch_execute(&drop)
+                .expect("drop an old test database");
+            let create = format!("CREATE DATABASE \"{name}\"");
+            admin
+                .batch_execute(&create)
+                .expect("create a test database");
+        });
+        let (prefix, _) = base.rsplit_once('/').expect("a URL ending in /DATABASE");
+        Some(Backend {
+            name: "postgres",
+            url: format!("{prefix}/{name}"),
+            postgres: Some((base, name)),
+            _dir: tempfile::tempdir().unwrap(),
+        })
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        if let Some((base, name)) = self.postgres.take() {
+            on_thread(move || {
+                if let Ok(mut admin) = postgres::Client::connect(&base, postgres::NoTls) {
+                    let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                    let _ = admin.batch_execute(&drop);
+                }
+            });
+        }
+    }
+}
+
+/// Runs `work` on a thread outside any async runtime.
+fn on_thread<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| scope.spawn(work).join().unwrap())
+}
+
+/// Each test below `on_every_backend!` is an async function of a
+/// [`Backend`], run once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                super::$test(super::common::Backend::sqlite()).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                if let Some(backend) = super::common::Backend::postgres(stringify!($test)) {
+                    super::$test(backend).await;
+                }
+            })*
+        }
+    };
+}
+
+/// A second handle on the store, as another process would read it; each
+/// call opens the store on a plain thread.
+pub struct StoreHandle {
+    url: String,
+}
+
+impl StoreHandle {
+    pub fn new(url: &str) -> StoreHandle {
+        StoreHandle {
+            url: url.to_owned(),
+        }
+    }
+
+    fn run<T: Send>(&self, read: impl FnOnce(&mut dyn Store) -> T + Send) -> T {
+        let url = &self.url;
+        on_thread(move || read(&mut *store::open(url).unwrap()))
+    }
+
+    pub fn contact(&self, id: ContactId) -> Result<Option<ContactRecord>, store::Error> {
+        self.run(|s| s.contact(id))
+    }
+
+    pub fn read_log(&self, from: u64, limit: usize) -> Result<Vec<LogEntry>, store::Error> {
+        self.run(|s| s.read_log(from, limit))
+    }
+
+    pub fn next_seq(&self) -> Result<u64, store::Error> {
+        self.run(|s| s.next_seq())
+    }
+
+    pub fn current_agents(&self) -> Result<Vec<AgentNow>, store::Error> {
+        self.run(|s| s.current_agents())
+    }
+
+    pub fn current_queues(&self) -> Result<Vec<QueueNow>, store::Error> {
+        self.run(|s| s.current_queues())
+    }
+
+    pub fn names(&self) -> Result<Vec<kpi::Naming>, store::Error> {
+        self.run(|s| s.names())
+    }
+
+    /// Every finished contact.
+    pub fn contacts(&self) -> Vec<ContactRecord> {
+        self.run(|s| {
+            let mut all = Vec::new();
+            s.for_each_contact(store::TimeRange::ALL, &mut |c| all.push(c))
+                .unwrap();
+            all
+        })
+    }
+
+    pub fn verify(&self) -> Result<Verification, store::Error> {
+        self.run(|s| s.verify())
+    }
+}
+
 pub struct Harness {
     pub addr: SocketAddr,
     pub core: Core,
     pub clock: Arc<ManualClock>,
     pub admin: String,
     admin_password: String,
-    path: String,
+    url: String,
     stop: tokio::sync::oneshot::Sender<()>,
     served: tokio::task::JoinHandle<()>,
-    _dir: Arc<tempfile::TempDir>,
+    /// Last: the store goes after the server.
+    backend: Backend,
 }
 
 impl Harness {
-    /// A server with users admin, boss (supervisor), ana (analyst), lan
-    /// (agent 7) and minh (agent 8).
+    /// A server on SQLite with users admin, boss (supervisor), ana
+    /// (analyst), lan (agent 7) and minh (agent 8).
     pub async fn start() -> Harness {
-        let dir = Arc::new(tempfile::tempdir().unwrap());
-        let path = dir.path().join("log.db").to_str().unwrap().to_owned();
+        Harness::start_on(Backend::sqlite()).await
+    }
+
+    /// The same on `backend`.
+    pub async fn start_on(backend: Backend) -> Harness {
         let clock = Arc::new(ManualClock::new(START));
-        let (core, auth) = open(&path, &clock);
+        let (core, auth) = open(&backend.url, &clock);
         let first = auth
             .bootstrap_admin(false)
             .await
@@ -124,7 +294,7 @@ impl Harness {
             };
             auth.create_user("admin", user).await.unwrap();
         }
-        Harness::serve(core, auth, clock, first, path, dir).await
+        Harness::serve(core, auth, clock, first, backend).await
     }
 
     /// Stops serving, lets the engine thread go, and starts again on the
@@ -134,21 +304,20 @@ impl Harness {
             core,
             clock,
             admin_password,
-            path,
             stop,
             served,
-            _dir,
+            backend,
             ..
         } = self;
         let _ = stop.send(());
         served.await.unwrap();
         drop(core);
-        let (core, auth) = open(&path, &clock);
+        let (core, auth) = open(&backend.url, &clock);
         assert!(
             auth.bootstrap_admin(false).await.unwrap().is_none(),
             "the users are in the log"
         );
-        Harness::serve(core, auth, clock, admin_password, path, _dir).await
+        Harness::serve(core, auth, clock, admin_password, backend).await
     }
 
     async fn serve(
@@ -156,8 +325,7 @@ impl Harness {
         auth: Arc<Auth>,
         clock: Arc<ManualClock>,
         admin_password: String,
-        path: String,
-        dir: Arc<tempfile::TempDir>,
+        backend: Backend,
     ) -> Harness {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -177,10 +345,10 @@ impl Harness {
             clock,
             admin: String::new(),
             admin_password,
-            path,
+            url: backend.url.clone(),
             stop,
             served,
-            _dir: dir,
+            backend,
         };
         harness.admin = harness
             .login("admin", &harness.admin_password.clone())
@@ -188,9 +356,11 @@ impl Harness {
         harness
     }
 
-    /// A second handle on the store file, as another process would read it.
-    pub fn store(&self) -> Box<dyn Store> {
-        store::open(&self.path).unwrap()
+    /// A second handle on the store, as another process would read it.
+    pub fn store(&self) -> StoreHandle {
+        StoreHandle {
+            url: self.url.clone(),
+        }
     }
 
     pub fn advance(&self, secs: u64) {
@@ -316,7 +486,7 @@ impl Socket {
 /// positions differ, as users, names and other facts share the log. In a
 /// store of one run, the engine's numbers are unique. Panics if it is not
 /// there.
-pub fn log_position(store: &dyn Store, record: &acd::Record) -> u64 {
+pub fn log_position(store: &StoreHandle, record: &acd::Record) -> u64 {
     store
         .read_log(0, usize::MAX)
         .unwrap()
