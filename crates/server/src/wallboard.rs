@@ -29,6 +29,17 @@
 //! the board stale instead of showing old numbers as live. Labels are
 //! English or Chinese, by `?lang=en|zh`, else the browser's
 //! `Accept-Language`.
+//!
+//! The page is one TV screen, read across the room: a header with the
+//! agents by state, a tile per queue (waiting now, longest wait, service
+//! level today against its target, ASA, abandonment, handled today, its
+//! agents by state), then a tile per agent filled with its state's colour
+//! (name, state, time in state, not-ready reason). The script picks the
+//! fewest columns of agents with which the page fits the screen (on
+//! 1920×1080 with four queues: 56 agents on 8 columns at full size, 60 on
+//! 9 with slightly smaller text, 120 on 12); past 16 columns it shrinks
+//! the whole page. Every figure carries a `data-field` attribute (see the
+//! HTML section), which tests read.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -535,6 +546,7 @@ fn language(uri: &Uri, headers: &HeaderMap) -> Lang {
 }
 
 /// The page's words in one language.
+/// The page's words in one language.
 struct Labels {
     html_lang: &'static str,
     title: &'static str,
@@ -542,14 +554,12 @@ struct Labels {
     stale: &'static str,
     switch: &'static str,
     switch_lang: &'static str,
-    queue: &'static str,
     waiting: &'static str,
     longest: &'static str,
     service_level: &'static str,
     target: &'static str,
     asa: &'static str,
     abandoned: &'static str,
-    agents: &'static str,
     handled: &'static str,
     sl_note: &'static str,
     ready: &'static str,
@@ -568,16 +578,14 @@ const EN: Labels = Labels {
     stale: "Connection lost — figures are not live",
     switch: "中文",
     switch_lang: "zh",
-    queue: "Queue",
     waiting: "Waiting",
     longest: "Longest wait",
-    service_level: "Service level today",
+    service_level: "SL today",
     target: "target",
     asa: "ASA",
     abandoned: "Abandoned",
-    agents: "Agents",
     handled: "Handled today",
-    sl_note: "Service level = answered within T ÷ (offered − abandoned within 5 s), \
+    sl_note: "Service level (SL) = answered within T ÷ (offered − abandoned within 5 s), \
               contacts that entered the queue since local midnight and finished; \
               ASA = average wait of answered contacts; abandoned = abandoned ÷ offered, \
               abandons within 5 s left out.",
@@ -597,14 +605,12 @@ const ZH: Labels = Labels {
     stale: "连接中断——数据不是实时的",
     switch: "English",
     switch_lang: "en",
-    queue: "队列",
     waiting: "排队中",
     longest: "最长等待",
     service_level: "今日服务水平",
     target: "目标",
     asa: "平均应答速度",
     abandoned: "放弃率",
-    agents: "坐席",
     handled: "今日处理",
     sl_note: "服务水平 = T 秒内接通数 ÷（进线数 − 5 秒内放弃数），统计当地午夜以来进入队列且已结束的联系；\
               平均应答速度 = 已接通联系的平均等待时间；放弃率 = 放弃数 ÷ 进线数，不计 5 秒内放弃。",
@@ -626,16 +632,18 @@ impl Lang {
     }
 }
 
-/// The CSS class and label of a state (a not-ready reason is shown apart).
-fn state_label(state: &AgentState, words: &Labels) -> (&'static str, &'static str) {
+/// A state's key (its JSON name, as in `/api/agents`, a not-ready reason
+/// left out; also its CSS class), its place in the page's order of states
+/// and its label.
+fn state_style(state: &AgentState, words: &Labels) -> (&'static str, u8, &'static str) {
     match state {
-        AgentState::Ready => ("ready", words.ready),
-        AgentState::Reserved => ("ringing", words.ringing),
-        AgentState::Talking => ("talking", words.talking),
-        AgentState::OnHold => ("hold", words.on_hold),
-        AgentState::WrapUp => ("wrap", words.wrap_up),
-        AgentState::NotReady(_) => ("notready", words.not_ready),
-        AgentState::LoggedOut => ("out", words.logged_out),
+        AgentState::Ready => ("ready", 0, words.ready),
+        AgentState::Reserved => ("reserved", 1, words.ringing),
+        AgentState::Talking => ("talking", 2, words.talking),
+        AgentState::OnHold => ("on_hold", 3, words.on_hold),
+        AgentState::WrapUp => ("wrap_up", 4, words.wrap_up),
+        AgentState::NotReady(_) => ("not_ready", 5, words.not_ready),
+        AgentState::LoggedOut => ("logged_out", 6, words.logged_out),
     }
 }
 
@@ -647,6 +655,16 @@ fn reason(state: &AgentState) -> Option<&Code> {
 }
 
 // ----- HTML -----------------------------------------------------------------
+//
+// Every figure is the whole text of an element with a `data-field`
+// attribute, inside the element that owns it: `data-queue="ID"` (a queue
+// tile), `data-agent="ID"` (an agent tile, which also carries
+// `data-state`, the state's key), or neither (the page's header). The
+// fields are `name`, `waiting`, `longest_wait`, `service_level`, `asa`,
+// `abandon_rate`, `handled`, `target` and `agents.STATE` in a queue tile;
+// `name`, `state`, `time` and `reason` in an agent tile; `updated` and
+// `agents.STATE` in the header. Tests read the page by these, so keep them
+// stable.
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -692,55 +710,77 @@ fn percent(value: Option<f64>) -> String {
     value.map_or_else(|| "—".to_owned(), |v| format!("{:.0}%", v * 100.0))
 }
 
+/// Sized for a 1920×1080 TV: 1rem is 1/80 of the width or 1/45 of the
+/// height, whichever is smaller (24 px there), so the layout is the same
+/// on any screen; `--fit` (set by the script) shrinks it when the board
+/// would not fit, as a TV cannot scroll. Agent tiles are filled with their
+/// state's colour, to be read across the room; past 8 columns their text
+/// shrinks with their width.
 const STYLE: &str = "
 *{box-sizing:border-box}
-body{margin:0;background:#000;color:#fff;font-family:system-ui,'Noto Sans CJK SC','Noto Sans SC',sans-serif;font-size:28px}
-header{display:flex;align-items:baseline;gap:1.5em;padding:.4em 1em;background:#111;border-bottom:4px solid #333}
-h1{font-size:1.5em;margin:0;flex:1}
-header a{color:#7cc4ff;font-size:1em}
-.updated{color:#bbb}
-.stale-banner{display:none;background:#c00;color:#fff;font-weight:bold;padding:.3em 1em;font-size:1.2em}
+html{font-size:calc(var(--fit,1)*min(1.25vw,2.222vh));background:#000}
+body{margin:0;color:#fff;font-family:system-ui,'Noto Sans CJK SC','Noto Sans SC',sans-serif;font-size:1rem;line-height:1.2}
+header{display:flex;align-items:center;gap:.8rem;padding:.25rem .6rem;background:#111;border-bottom:.1rem solid #333}
+h1{font-size:1.2rem;margin:0;white-space:nowrap}
+.sum{flex:1;display:flex;flex-wrap:wrap;gap:.25rem;justify-content:center}
+.updated{color:#bbb;font-size:.8rem;white-space:nowrap;font-variant-numeric:tabular-nums}
+header a{color:#7cc4ff;font-size:.8rem}
+.stale-banner{display:none;position:fixed;top:0;left:0;right:0;z-index:1;background:#c00;color:#fff;font-weight:bold;padding:.3rem 1rem;font-size:1.2rem;text-align:center}
 body.stale .stale-banner{display:block}
-body.stale main{opacity:.4}
-main{padding:.5em 1em}
-table{width:100%;border-collapse:collapse}
-th{white-space:nowrap;color:#bbb;font-weight:normal;text-align:right;padding:.2em .5em;font-size:.9em;border-bottom:2px solid #444}
-td{text-align:right;padding:.25em .5em;font-size:1.6em;font-variant-numeric:tabular-nums;border-bottom:1px solid #333;white-space:nowrap}
-td small{display:block;font-size:.45em;color:#bbb}
-th:first-child,td:first-child{text-align:left}
-td.name{font-weight:bold;white-space:normal}
-td.alert{color:#ffd23f}
-td.bad{color:#ff5c5c}
-td.good{color:#5cff8a}
-td.agents{font-size:1em;white-space:normal}
-.chip{display:inline-block;padding:.05em .4em;margin:.1em;border-radius:.3em;color:#000;font-weight:bold}
-.note{color:#999;font-size:.6em;margin:.4em 0 1em}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:.4em}
-.agent{padding:.3em .5em;border-radius:.3em;border-left:.5em solid #666;background:#1a1a1a}
-.agent .n{font-weight:bold;font-size:1.05em;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.agent .s{display:flex;justify-content:space-between;font-size:.9em}
-.agent .t{font-variant-numeric:tabular-nums}
-.agent .r{color:#ddd;font-size:.8em;min-height:1.1em}
-.ready{border-color:#2ecc40}.chip.ready{background:#2ecc40}
-.ringing{border-color:#ffd23f}.chip.ringing{background:#ffd23f}
-.talking{border-color:#3fa9ff}.chip.talking{background:#3fa9ff}
-.hold{border-color:#b57cff}.chip.hold{background:#b57cff}
-.wrap{border-color:#00d2c6}.chip.wrap{background:#00d2c6}
-.notready{border-color:#ff5c5c}.chip.notready{background:#ff5c5c}
-.out{border-color:#444;color:#777}.chip.out{background:#555}
-.agent.out .r,.agent.out .n{color:#777}
+body.stale #board{opacity:.4}
+main{padding:.35rem .6rem .2rem}
+.queues{display:grid;grid-template-columns:repeat(var(--cols),minmax(0,1fr));gap:.35rem;margin-bottom:.35rem}
+.q{background:#141414;border:.08rem solid #383838;border-radius:.3rem;padding:.25rem .5rem .35rem}
+.qn{display:block;font-weight:bold;font-size:1.1rem;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.m{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:.05rem .4rem;margin:.1rem 0 .2rem}
+.k span{display:block;color:#aaa;font-size:.6rem;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.k b{display:block;font-size:1.9rem;line-height:1.05;font-variant-numeric:tabular-nums;white-space:nowrap}
+.k small{display:block;color:#999;font-size:.55rem;white-space:nowrap}
+.k.alert b{color:#ffd23f}.k.bad b{color:#ff5c5c}.k.good b{color:#5cff8a}
+.chips{display:flex;flex-wrap:wrap;gap:.2rem}
+.chip{padding:.05rem .35rem;border-radius:.25rem;font-size:.7rem;font-weight:bold;white-space:nowrap}
+.grid{display:grid;grid-template-columns:repeat(var(--cols),minmax(0,1fr));gap:.25rem;container-type:inline-size}
+.a{border-radius:.25em;padding:.15em .35em .2em;min-width:0;font-size:min(1rem,calc(10.5cqi / var(--cols)))}
+.a .n{font-weight:bold;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.a .l{display:flex;justify-content:space-between;align-items:baseline;gap:.3em;font-size:.8em;min-height:1.9em}
+.a .l span{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.a .l b{font-size:1.56em;font-variant-numeric:tabular-nums}
+.a .r{font-size:.75em;min-height:1.2em;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+footer{color:#888;font-size:.5rem;padding:0 .6rem .3rem}
+.ready{background:#1e8e3e}
+.reserved{background:#f2c200;color:#000}
+.talking{background:#1967d2}
+.on_hold{background:#7b3fc4}
+.wrap_up{background:#e8710a;color:#000}
+.not_ready{background:#c5221f}
+.logged_out{background:#1c1c1c;color:#777}
 ";
 
 /// Re-fetches the page every 2 s and swaps the board in; on failure the
-/// board is marked stale until a fetch succeeds again.
+/// board is marked stale until a fetch succeeds again. `fit` lays the
+/// board out on the screen, after every swap and resize: the fewest agent
+/// columns (6 to 16; more columns, smaller tiles) with which the page
+/// fits, else 16 columns and the whole page shrunk (down to 60 %).
+/// `data-fit` on `<html>` says by how much, `data-refreshed` on `<body>`
+/// how many swaps succeeded.
 const SCRIPT: &str = "
+const root=document.documentElement;let refreshed=0;
+function fit(){const fits=()=>root.scrollHeight<=innerHeight+1;
+let s=1;root.style.setProperty('--fit',s);
+const grid=document.querySelector('.grid');
+if(grid)for(let c=6;c<=16;c++){grid.style.setProperty('--cols',c);if(fits())break;}
+while(s>0.6&&!fits()){s=Math.round(s*100-5)/100;root.style.setProperty('--fit',s);}
+root.dataset.fit=s;}
+addEventListener('resize',fit);fit();
 setInterval(async()=>{try{
 const r=await fetch(location.href,{cache:'no-store'});
 if(!r.ok)throw new Error(r.status);
-const d=new DOMParser().parseFromString(await r.text(),'text/html');
-document.querySelector('main').replaceWith(d.querySelector('main'));
-document.querySelector('.updated').replaceWith(d.querySelector('.updated'));
+const board=new DOMParser().parseFromString(await r.text(),'text/html').getElementById('board');
+if(!board)throw new Error('no board');
+document.getElementById('board').replaceWith(board);
 document.body.classList.remove('stale');
+document.body.dataset.refreshed=++refreshed;
+fit();
 }catch(e){document.body.classList.add('stale');}},2000);
 ";
 
@@ -748,7 +788,7 @@ document.body.classList.remove('stale');
 /// in the language link.
 pub fn render(snapshot: &Snapshot, lang: Lang, zone: &TimeZone, token: Option<&str>) -> String {
     let w = lang.labels();
-    let mut html = String::with_capacity(16 * 1024);
+    let mut html = String::with_capacity(32 * 1024);
     let updated = jiff::Timestamp::from_millisecond(
         i64::try_from(snapshot.at.as_millis()).unwrap_or(i64::MAX),
     )
@@ -763,30 +803,72 @@ pub fn render(snapshot: &Snapshot, lang: Lang, zone: &TimeZone, token: Option<&s
         "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width\">\
          <title>{}</title><style>{STYLE}</style></head><body>\
-         <header><h1>{}</h1><span class=\"updated\">{} {}</span>\
-         <a href=\"{}\">{}</a></header>\
-         <div class=\"stale-banner\">{}</div><main>",
-        w.html_lang,
-        w.title,
-        w.title,
+         <div class=\"stale-banner\">{}</div><div id=\"board\">\
+         <header><h1>{}</h1><div class=\"sum\">",
+        w.html_lang, w.title, w.stale, w.title,
+    );
+    chips(
+        &mut html,
+        snapshot.agents.iter().map(|a| (&a.state, 1)),
+        w,
+        false,
+    );
+    let _ = write!(
+        html,
+        "</div><span class=\"updated\">{} <span data-field=\"updated\">{}</span></span>\
+         <a href=\"{}\">{}</a></header><main>",
         w.updated,
         escape(&updated),
         escape(&switch),
         w.switch,
-        w.stale,
     );
-    queue_table(&mut html, snapshot, w);
+    queue_tiles(&mut html, snapshot, w);
     agent_grid(&mut html, snapshot, w);
-    let _ = write!(html, "</main><script>{SCRIPT}</script></body></html>");
+    let _ = write!(
+        html,
+        "</main><footer>{} T = {}.</footer></div><script>{SCRIPT}</script></body></html>",
+        w.sl_note,
+        thresholds(snapshot)
+    );
     html
 }
 
-fn queue_table(html: &mut String, snapshot: &Snapshot, w: &Labels) {
+/// One chip per state with its number of agents, in the page's order of
+/// states; not-ready reasons are merged (the agent tiles name them), and
+/// logged-out agents are counted only if `logged_out`.
+fn chips<'a>(
+    html: &mut String,
+    counts: impl Iterator<Item = (&'a AgentState, u32)>,
+    w: &Labels,
+    logged_out: bool,
+) {
+    let mut kinds: BTreeMap<u8, (&str, &str, u32)> = BTreeMap::new();
+    for (state, n) in counts {
+        if *state == AgentState::LoggedOut && !logged_out {
+            continue;
+        }
+        let (key, order, label) = state_style(state, w);
+        kinds.entry(order).or_insert((key, label, 0)).2 += n;
+    }
+    for (key, label, n) in kinds.values() {
+        let _ = write!(
+            html,
+            "<span class=\"chip {key}\"><b data-field=\"agents.{key}\">{n}</b> {label}</span>"
+        );
+    }
+}
+
+/// Columns of a grid of `n` tiles: `per_column` tiles per column, within
+/// `min..=max` columns.
+fn columns(n: usize, per_column: usize, min: usize, max: usize) -> usize {
+    n.div_ceil(per_column).clamp(min, max)
+}
+
+fn queue_tiles(html: &mut String, snapshot: &Snapshot, w: &Labels) {
     let _ = write!(
         html,
-        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
-         <th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        w.queue, w.waiting, w.longest, w.service_level, w.asa, w.abandoned, w.handled, w.agents
+        "<div class=\"queues\" style=\"--cols:{}\">",
+        snapshot.queues.len().clamp(1, 6)
     );
     for q in &snapshot.queues {
         let waiting_class = if q.waiting > 0 { "alert" } else { "" };
@@ -802,53 +884,45 @@ fn queue_table(html: &mut String, snapshot: &Snapshot, w: &Labels) {
         };
         let _ = write!(
             html,
-            "<tr data-queue=\"{}\"><td class=\"name\">{}</td><td class=\"{waiting_class}\">{}</td>\
-             <td class=\"{longest_class}\">{}</td>\
-             <td class=\"{sl_class}\">{}<small>{} {}% ≤ {} s</small></td>\
-             <td>{}</td><td>{}</td><td>{}</td><td class=\"agents\">",
+            "<section class=\"q\" data-queue=\"{}\">\
+             <span class=\"qn\" data-field=\"name\">{}</span><div class=\"m\">\
+             <div class=\"k {waiting_class}\"><span>{}</span><b data-field=\"waiting\">{}</b></div>\
+             <div class=\"k {longest_class}\"><span>{}</span><b data-field=\"longest_wait\">{}</b></div>\
+             <div class=\"k {sl_class}\"><span>{}</span><b data-field=\"service_level\">{}</b>\
+             <small data-field=\"target\">{} {}% ≤ {} s</small></div>\
+             <div class=\"k\"><span>{}</span><b data-field=\"asa\">{}</b></div>\
+             <div class=\"k\"><span>{}</span><b data-field=\"abandon_rate\">{}</b></div>\
+             <div class=\"k\"><span>{}</span><b data-field=\"handled\">{}</b></div>\
+             </div><div class=\"chips\">",
             q.queue.0,
             escape(&q.name),
+            w.waiting,
             q.waiting,
+            w.longest,
             q.longest_wait.map_or_else(|| "—".to_owned(), clock_span),
+            w.service_level,
             percent(q.service_level),
             w.target,
             q.target,
             q.threshold.as_millis() / 1000,
+            w.asa,
             q.asa
                 .map_or_else(|| "—".to_owned(), |s| format!("{s:.0} s")),
+            w.abandoned,
             percent(q.abandon_rate),
+            w.handled,
             q.handled,
         );
-        // Not-ready reasons are merged here: the agent tiles name them.
-        let mut kinds: BTreeMap<usize, (&str, &str, u32)> = BTreeMap::new();
-        for count in &q.agents {
-            if count.state == AgentState::LoggedOut {
-                continue;
-            }
-            let (class, label) = state_label(&count.state, w);
-            let order = ORDER
-                .iter()
-                .position(|c| *c == class)
-                .unwrap_or(ORDER.len());
-            kinds.entry(order).or_insert((class, label, 0)).2 += count.agents;
-        }
-        for (class, label, n) in kinds.values() {
-            let _ = write!(html, "<span class=\"chip {class}\">{n} {label}</span>");
-        }
-        html.push_str("</td></tr>");
+        chips(
+            html,
+            q.agents.iter().map(|c| (&c.state, c.agents)),
+            w,
+            false,
+        );
+        html.push_str("</div></section>");
     }
-    let _ = write!(
-        html,
-        "</tbody></table><p class=\"note\">{} T = {}.</p>",
-        w.sl_note,
-        thresholds(snapshot)
-    );
+    html.push_str("</div>");
 }
-
-/// The order of states in a queue's agent chips.
-const ORDER: [&str; 7] = [
-    "ready", "ringing", "talking", "hold", "wrap", "notready", "out",
-];
 
 /// "Billing 20 s, Sales 30 s": each queue's T, for the note.
 fn thresholds(snapshot: &Snapshot) -> String {
@@ -860,10 +934,17 @@ fn thresholds(snapshot: &Snapshot) -> String {
         .join(", ")
 }
 
+/// The agents as tiles; the columns are the script's to choose (see
+/// [`SCRIPT`]), these (seven rows deep, 6 to 16 columns) are for a
+/// browser without it.
 fn agent_grid(html: &mut String, snapshot: &Snapshot, w: &Labels) {
-    html.push_str("<div class=\"grid\">");
+    let _ = write!(
+        html,
+        "<div class=\"grid\" style=\"--cols:{}\">",
+        columns(snapshot.agents.len(), 7, 6, 16)
+    );
     for a in &snapshot.agents {
-        let (class, label) = state_label(&a.state, w);
+        let (key, _, label) = state_style(&a.state, w);
         let reason = reason(&a.state).map_or_else(String::new, |c| escape(c.as_str()));
         let time = if a.state == AgentState::LoggedOut {
             String::new()
@@ -872,9 +953,10 @@ fn agent_grid(html: &mut String, snapshot: &Snapshot, w: &Labels) {
         };
         let _ = write!(
             html,
-            "<div class=\"agent {class}\" data-agent=\"{}\"><div class=\"n\">{}</div>\
-             <div class=\"s\"><span>{label}</span><span class=\"t\">{time}</span></div>\
-             <div class=\"r\">{reason}</div></div>",
+            "<div class=\"a {key}\" data-agent=\"{}\" data-state=\"{key}\">\
+             <div class=\"n\" data-field=\"name\">{}</div>\
+             <div class=\"l\"><span data-field=\"state\">{label}</span><b data-field=\"time\">{time}</b></div>\
+             <div class=\"r\" data-field=\"reason\">{reason}</div></div>",
             a.agent.0,
             escape(&a.name),
         );
