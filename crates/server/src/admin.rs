@@ -37,7 +37,7 @@ use acd::model::{
 };
 use acd::query::ContactStatus;
 use acd::record::{ContactRecord, ContactResult};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::{get, put};
 use axum::{Json, Router};
 use kpi::{Admin, AdminChange, Customer, CustomerRecord, Retired, Role, WeeklyHours};
@@ -46,7 +46,7 @@ use serde_json::{Value, json};
 
 use crate::actor::CUSTOMER_ATTRIBUTE;
 use crate::error::Error;
-use crate::http::{ApiError, AppState, Body, Caller, Param, STAFF, ok};
+use crate::http::{ApiError, AppState, Body, Caller, Param, QueryParams, STAFF, ok};
 
 /// Contacts the screen pop lists from the caller's history.
 const HISTORY: usize = 5;
@@ -512,7 +512,7 @@ struct AuditQuery {
 async fn audit(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<AuditQuery>,
+    QueryParams(query): QueryParams<AuditQuery>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     caller.require(&[Role::Admin, Role::Analyst])?;
     let limit = query.limit.unwrap_or(100).min(MAX_AUDIT);

@@ -1,5 +1,6 @@
 //! The HTTP API: JSON in and out, a bearer token on every request but
-//! login, every endpoint checked per [`Role`].
+//! login and the API's OpenAPI document, every endpoint checked per
+//! [`Role`].
 //!
 //! Key items: [`router`] (the axum app), [`ApiError`] (every refusal, as
 //! `{"error": CODE, "detail": TEXT}` with a 4xx status for bad input and
@@ -8,7 +9,10 @@
 //! | method | path | roles | body → answer |
 //! |---|---|---|---|
 //! | POST | `/api/login` | anyone | `{user, password}` → `{token, user, role, agent, expires}` |
+//! | GET | `/api/openapi.json` | anyone | → this API as an OpenAPI 3.1 document |
 //! | POST | `/api/users` | admin | `{name, password, role, agent?}` → 201 `{name, role, agent}` |
+//! | GET | `/api/users` | admin | → every user's `{name, role, agent}` |
+//! | PUT / DELETE | `/api/users/{name}` | admin | PUT `{password?, role?, agent?}` → `{name, role, agent}` (its tokens end); DELETE → `{ok}` |
 //! | POST | `/api/contacts` | admin, supervisor | `{queue, dnis, ani?, priority?, attributes?: {key: value}}` → 201 `{contact}` |
 //! | POST | `/api/contacts/{contact}/hangup` | admin, supervisor | → `{ok}` |
 //! | POST | `/api/contacts/{contact}/callback` | admin, supervisor | → `{ok}` |
@@ -38,7 +42,7 @@ use acd::model::{AgentId, Code, ContactId, PhoneNumber, Priority, QueueId, Span,
 use acd::query::WaitExplanation;
 use acd::{AgentState, Event, WrapUp};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -69,6 +73,7 @@ pub(crate) struct AppState {
 pub fn router(core: Core, auth: Arc<Auth>) -> Router {
     Router::new()
         .route("/api/login", post(login))
+        .route("/api/openapi.json", get(openapi))
         .route("/api/users", post(create_user).get(list_users))
         .route("/api/users/{name}", put(change_user).delete(retire_user))
         .route("/api/contacts", post(submit_contact))
@@ -293,6 +298,23 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
     ApiError::bad_request(rejection.status(), rejection.body_text())
 }
 
+/// A query string whose rejections are [`ApiError`]s.
+pub(crate) struct QueryParams<T>(pub(crate) T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(QueryParams(value)),
+            Err(rejection) => Err(ApiError::bad_request(
+                StatusCode::BAD_REQUEST,
+                rejection.body_text(),
+            )),
+        }
+    }
+}
+
 /// A path parameter whose rejections are [`ApiError`]s.
 pub(crate) struct Param<T>(pub(crate) T);
 
@@ -324,6 +346,16 @@ async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     Ok(joined?)
+}
+
+// ----- documentation --------------------------------------------------------
+
+/// The OpenAPI 3.1 document of every route, written and reviewed as text;
+/// `tests/openapi.rs` checks it against the router and the endpoint tables.
+const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
 // ----- users ----------------------------------------------------------------
