@@ -3,16 +3,21 @@
 //! Key types: [`DemoArgs`] (the flags), `Traffic` (one queue's callers:
 //! arrival rate at the peak, talk time and patience, drawn from the
 //! simulator's [`Distribution`]s), `Api` (an HTTP/1 connection to the
-//! demo's own server speaking for one user), `Lines` (which contacts an
-//! agent answered and which callers gave up, so the two never both act on
-//! one contact) and `Shared` (what every task reads).
+//! demo's own server speaking for one user), `Agent` (one simulated agent
+//! reacting to its records), `Signal` (what an agent's socket task passes
+//! on: a record, or "read the state again"), `Lines` (which contacts an
+//! agent answered and which callers are hanging up, so the two never both
+//! act on one contact) and `Shared` (what every task reads).
 //!
 //! The run: the server of `switchboard serve` starts on the configuration
 //! embedded from `examples/server/demo.toml` (four queues, four skills, 50
 //! agents); the admin creates, over HTTP, one agent user per agent and a
 //! supervisor user for the "phone network". Then every agent is a tokio
-//! task that logs in and acts only through the HTTP API with its own
-//! token: ready, polling `GET /api/agents/{id}` for offers, accepting,
+//! task with its own token, like an agent desktop: it holds its WebSocket
+//! `/api/agents/{id}/stream` (opened again after a drop) and logs in only
+//! once the socket is open, so no offer is missed; it learns of offers
+//! from the `Offered` records pushed there and acts through the HTTP API:
+//! ready, accepting, reading the screen pop `GET /api/contacts/{id}`,
 //! talking, holding sometimes, ending, wrapping up with an outcome and a
 //! call reason, taking breaks. Callers arrive as a Poisson process shaped
 //! over a demo day, are submitted with `POST /api/contacts` and hang up
@@ -34,10 +39,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use acd::AgentState;
 use acd::model::{AgentId, ContactId};
+use acd::{AgentState, Record, RecordKind};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
+use futures_util::StreamExt;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
@@ -51,8 +57,11 @@ use server::AuthSettings;
 use server::auth::FIRST_ADMIN;
 use sim::distribution::{Distribution, DistributionSpec};
 use sim::units::Period;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::database::DatabaseArgs;
 use crate::serve;
@@ -62,10 +71,6 @@ const DEMO_CENTER: &str = include_str!("../../../examples/server/demo.toml");
 
 /// The demo's own store, apart from `switchboard serve`'s default.
 const DEFAULT_DATABASE: &str = "switchboard-data/demo.db";
-
-/// How often an agent looks at its state for a new offer: well within the
-/// 15 s an offer rings.
-const POLL: Duration = Duration::from_millis(250);
 
 /// Hour of the demo clock at start: the morning rush, so calls come at once.
 const DAY_START_HOUR: f64 = 9.0;
@@ -241,67 +246,43 @@ fn behaviour() -> Result<Behaviour> {
 /// Not-ready reasons of a break, with their weights.
 const BREAK_REASONS: &[(&str, f64)] = &[("break", 0.7), ("training", 0.15), ("meeting", 0.15)];
 
-/// What each contact's caller and agent know of each other: the caller
-/// gives up only if no agent has answered, an agent answers only if the
-/// caller is still there.
+/// Who acts on each contact, so that a caller and an agent never both do:
+/// the caller hangs up only if no agent has answered, an agent answers only
+/// if the caller is not hanging up. A contact without an entry is over or
+/// has its caller waiting (the offer may even reach the agent before the
+/// caller hears its contact id).
 #[derive(Default)]
 struct Lines(Mutex<HashMap<ContactId, Line>>);
 
-#[derive(Default)]
-struct Line {
-    /// Index in the traffic table, once the caller has heard its id.
-    traffic: Option<usize>,
-    answered: bool,
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Line {
+    /// An agent answers: the caller stays on the line.
+    Answered,
+    /// The caller's patience ran out: it hangs up.
+    HangingUp,
 }
 
 impl Lines {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ContactId, Line>> {
         // A panicked task leaves the map consistent: every change is one
-        // assignment.
+        // insertion or removal.
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The caller learned its contact id.
-    fn dialled(&self, contact: ContactId, traffic: usize) {
-        self.lock().entry(contact).or_default().traffic = Some(traffic);
     }
 
     /// The caller's patience ran out: true if it hangs up (nobody answered).
     fn give_up(&self, contact: ContactId) -> bool {
-        let mut lines = self.lock();
-        if lines.get(&contact).is_some_and(|line| line.answered) {
-            return false;
-        }
-        lines.remove(&contact);
-        true
+        *self.lock().entry(contact).or_insert(Line::HangingUp) == Line::HangingUp
     }
 
-    /// An agent answers: false if the caller is gone. A contact missing
-    /// from the map with an id at most `submitted` (the highest this run
-    /// submitted) had its caller give up, or its caller has not yet noted
-    /// its id; either way the agent leaves it, and the next poll retries.
-    /// Above `submitted`, the offer beat the caller's own answer.
-    fn answer(&self, contact: ContactId, submitted: u64) -> bool {
-        let mut lines = self.lock();
-        match lines.get_mut(&contact) {
-            Some(line) => line.answered = true,
-            None if contact.0 <= submitted => return false,
-            None => {
-                lines.insert(
-                    contact,
-                    Line {
-                        traffic: None,
-                        answered: true,
-                    },
-                );
-            }
-        }
-        true
+    /// An agent answers: false if the caller is hanging up.
+    fn answer(&self, contact: ContactId) -> bool {
+        *self.lock().entry(contact).or_insert(Line::Answered) == Line::Answered
     }
 
-    /// The contact is done: its traffic row, for the wrap-up.
-    fn finish(&self, contact: ContactId) -> Option<usize> {
-        self.lock().remove(&contact).and_then(|line| line.traffic)
+    /// The caller hung up, or the agent is done with the contact (or its
+    /// accept was refused).
+    fn release(&self, contact: ContactId) {
+        self.lock().remove(&contact);
     }
 }
 
@@ -311,8 +292,6 @@ struct Counts {
     submitted: AtomicU64,
     answered: AtomicU64,
     gave_up: AtomicU64,
-    /// The highest contact id this run submitted.
-    last_contact: AtomicU64,
 }
 
 /// What every task reads.
@@ -340,6 +319,12 @@ async fn pause(stop: &mut watch::Receiver<bool>, duration: Duration) -> bool {
         _ = stop.wait_for(|stopped| *stopped) => true,
     };
     !stopped && !*stop.borrow()
+}
+
+/// Resolves once the demo stops.
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    // An error means the demo is over: its sender is gone.
+    let _ = stop.wait_for(|stopped| *stopped).await;
 }
 
 /// Runs the demo until Ctrl-C or `--for`.
@@ -539,25 +524,30 @@ async fn caller(
             .context("POST /api/contacts answered no contact id")?,
     );
     shared.counts.submitted.fetch_add(1, Ordering::Relaxed);
-    shared
-        .counts
-        .last_contact
-        .fetch_max(contact.0, Ordering::Relaxed);
-    shared.lines.dialled(contact, index);
     let patience = shared.scaled(traffic.patience.sample(&mut rng));
     pause(&mut shared.stop.clone(), patience).await;
     if shared.lines.give_up(contact) {
-        // 409 or 404: the contact ended meanwhile (an agent answered
-        // between the check and the hang-up); nothing to undo.
+        // 409 or 404: an agent answered and already finished the call;
+        // nothing to undo.
         let path = format!("/api/contacts/{}/hangup", contact.0);
         if api.call(Method::POST, &path, None).await?.0 == StatusCode::OK {
             shared.counts.gave_up.fetch_add(1, Ordering::Relaxed);
         }
+        shared.lines.release(contact);
     }
     Ok(())
 }
 
 // ----- agents ---------------------------------------------------------------
+
+/// What an agent's socket task tells the agent.
+enum Signal {
+    /// A record about the agent, in the server's order.
+    Record(Record),
+    /// The socket (re)opened, or fell behind: records may have been missed,
+    /// so the agent reads its state over HTTP.
+    Resync,
+}
 
 /// An agent's state as `GET /api/agents/{id}` shows it.
 #[derive(Deserialize)]
@@ -566,83 +556,269 @@ struct AgentView {
     contacts: Vec<ContactId>,
 }
 
+/// Where an agent is in its cycle of work and breaks.
+#[derive(Clone, Copy)]
+enum Breaks {
+    /// Working; the next break is due at this time (taken once ready).
+    Working(Instant),
+    /// Not ready on a break of its own until this time.
+    OnBreak(Instant),
+}
+
 /// One agent, through the API with its own token, until the demo stops;
-/// then it finishes its contact and logs out.
+/// then it finishes its contact and logs out. Its socket task runs beside
+/// it and ends with it.
 async fn run_agent(shared: Arc<Shared>, agent: AgentId, password: String) -> Result<()> {
     let mut rng = SmallRng::seed_from_u64(seed()?);
     let mut stop = shared.stop.clone();
-    let mut me = AgentClient {
-        api: Api::new(shared.addr),
-        base: format!("/api/agents/{}", agent.0),
-        shared: shared.clone(),
-    };
     // Agents arrive over the first seconds, so the wallboard shows them
     // logging in.
     let arrive = Duration::from_secs_f64(rng.random::<f64>() * 3.0);
     if !pause(&mut stop, arrive).await {
         return Ok(());
     }
-    me.api.login(&agent_user(agent), &password).await?;
-    let behaviour = &shared.behaviour;
-    let mut next_break = Instant::now() + shared.scaled(behaviour.between_breaks.sample(&mut rng));
-    while !*stop.borrow() {
-        let view = me.view().await?;
-        match view.state {
-            AgentState::LoggedOut => {
-                me.act("login", None).await?;
-                me.act("ready", None).await?;
-            }
-            AgentState::NotReady(_) => {
-                me.act("ready", None).await?;
-            }
-            AgentState::Ready if Instant::now() >= next_break => {
-                let reason = weighted(&mut rng, BREAK_REASONS);
-                if me
-                    .act("not-ready", Some(json!({ "reason": reason })))
-                    .await?
-                {
-                    let length = shared.scaled(behaviour.break_length.sample(&mut rng));
-                    pause(&mut stop, length).await;
-                    me.act("ready", None).await?;
-                }
-                next_break =
-                    Instant::now() + shared.scaled(behaviour.between_breaks.sample(&mut rng));
-            }
-            AgentState::Ready => {}
-            AgentState::Reserved => {
-                if let Some(&contact) = view.contacts.first() {
-                    me.serve(contact, &mut rng).await?;
-                }
-            }
-            // Left over from a refused step: finish the contact.
-            AgentState::Talking | AgentState::OnHold | AgentState::WrapUp => {
-                if let Some(&contact) = view.contacts.first() {
-                    me.finish(contact, view.state != AgentState::WrapUp, &mut rng)
-                        .await?;
-                }
-            }
-        }
-        pause(&mut stop, POLL).await;
-    }
-    me.close(&mut rng).await
+    let mut api = Api::new(shared.addr);
+    api.login(&agent_user(agent), &password).await?;
+    let base = format!("/api/agents/{}", agent.0);
+    let (signals, received) = mpsc::unbounded_channel();
+    let listener = tokio::spawn(listen(
+        shared.addr,
+        format!("{base}/stream"),
+        api.token.clone(),
+        stop.clone(),
+        signals,
+    ));
+    let first_break = shared.scaled(shared.behaviour.between_breaks.sample(&mut rng));
+    let mut me = Agent {
+        api,
+        base,
+        shared,
+        rng,
+        stop,
+        signals: received,
+        state: AgentState::LoggedOut,
+        resync: false,
+        breaks: Breaks::Working(Instant::now() + first_break),
+    };
+    let worked = me.work().await;
+    // Reading no more records closes the socket, also after an error.
+    me.signals.close();
+    listener
+        .await
+        .context("an agent's socket task panicked")??;
+    worked?;
+    me.close().await
 }
 
-/// An agent's connection and the paths of its actions.
-struct AgentClient {
+/// Pause before reopening an agent's dropped socket, doubled after each
+/// failed attempt up to [`MAX_BACKOFF`].
+const BACKOFF: Duration = Duration::from_millis(100);
+
+/// Longest pause between two attempts to reopen a socket.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// Holds the agent's WebSocket at `path` until the demo stops or the agent
+/// reads no more, reopening it after a drop, and passes on its records.
+/// The server subscribes a socket before it answers the upgrade, so once
+/// the socket is open no record is lost: the `Resync` sent then makes the
+/// agent read over HTTP what happened before (at the start: logged out,
+/// so it logs in only now).
+async fn listen(
+    addr: SocketAddr,
+    path: String,
+    token: String,
+    mut stop: watch::Receiver<bool>,
+    signals: mpsc::UnboundedSender<Signal>,
+) -> Result<()> {
+    let mut backoff = BACKOFF;
+    loop {
+        match open(addr, &path, &token).await {
+            Ok(mut socket) => {
+                backoff = BACKOFF;
+                if signals.send(Signal::Resync).is_err() {
+                    return Ok(());
+                }
+                loop {
+                    let message = tokio::select! {
+                        message = socket.next() => message,
+                        _ = stop.wait_for(|stopped| *stopped) => return Ok(()),
+                        () = signals.closed() => return Ok(()),
+                    };
+                    match message {
+                        Some(Ok(Message::Text(text))) => {
+                            if signals.send(signal(&text)?).is_err() {
+                                return Ok(());
+                            }
+                        }
+                        // Pings are answered by tungstenite; a close frame
+                        // ends the stream next.
+                        Some(Ok(_)) => {}
+                        Some(Err(_)) | None => break,
+                    }
+                }
+            }
+            // The server refused the socket: opening it again will not help.
+            Err(WsError::Http(response)) => bail!("GET {path}: {}", response.status()),
+            // The server is not reachable just now.
+            Err(_) => {}
+        }
+        if !pause(&mut stop, backoff).await {
+            return Ok(());
+        }
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens the WebSocket at `path` with the bearer token in the
+/// `Authorization` header, as the server expects.
+async fn open(addr: SocketAddr, path: &str, token: &str) -> Result<Socket, WsError> {
+    let mut request = format!("ws://{addr}{path}").into_client_request()?;
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse()?);
+    let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+    Ok(socket)
+}
+
+/// A message of the agent stream: a record, or `{"error": "lagged", ...}`
+/// when the socket fell behind, after which the state must be read again.
+fn signal(text: &str) -> Result<Signal> {
+    let value: Value = serde_json::from_str(text).context("the agent stream sent no JSON")?;
+    if value.get("error").is_some() {
+        return Ok(Signal::Resync);
+    }
+    let record = serde_json::from_value(value).context("reading a record of the agent stream")?;
+    Ok(Signal::Record(record))
+}
+
+/// One simulated agent: its HTTP connection, what its records told it,
+/// and its plans.
+struct Agent {
     api: Api,
     /// `/api/agents/{id}`.
     base: String,
     shared: Arc<Shared>,
+    rng: SmallRng,
+    stop: watch::Receiver<bool>,
+    signals: mpsc::UnboundedReceiver<Signal>,
+    /// The state its records last showed.
+    state: AgentState,
+    /// Read the state over HTTP once the records waiting are read: records
+    /// were missed, or showed a state the agent did not choose (logged out
+    /// or not ready, by a supervisor or after a missed offer).
+    resync: bool,
+    breaks: Breaks,
 }
 
-impl AgentClient {
+impl Agent {
+    /// Reacts to its records and takes its breaks until the demo stops or
+    /// the socket task ends.
+    async fn work(&mut self) -> Result<()> {
+        loop {
+            let (wake, timer) = match self.breaks {
+                Breaks::Working(due) => (due, self.state == AgentState::Ready),
+                Breaks::OnBreak(until) => (until, true),
+            };
+            // Biased: records first, so the state over HTTP is read and a
+            // break taken only on what the records waiting already said.
+            tokio::select! {
+                biased;
+                () = stopped(&mut self.stop) => return Ok(()),
+                signal = self.signals.recv() => match signal {
+                    Some(Signal::Record(record)) => self.on_record(record).await?,
+                    Some(Signal::Resync) => self.resync = true,
+                    // The socket task failed; `run_agent` reports why.
+                    None => return Ok(()),
+                },
+                () = std::future::ready(()), if self.resync => self.resync().await?,
+                () = tokio::time::sleep_until(wake.into()), if timer => {
+                    self.on_break_timer().await?;
+                }
+            }
+        }
+    }
+
+    async fn on_record(&mut self, record: Record) -> Result<()> {
+        self.note(&record);
+        if let RecordKind::Offered { contact, .. } = record.kind {
+            self.serve(contact).await?;
+        }
+        Ok(())
+    }
+
+    /// Follows the agent's state from its records.
+    fn note(&mut self, record: &Record) {
+        if let RecordKind::AgentStateChanged { to, .. } = &record.kind {
+            self.resync |= match to {
+                AgentState::LoggedOut => true,
+                AgentState::NotReady(_) => matches!(self.breaks, Breaks::Working(_)),
+                _ => false,
+            };
+            self.state = to.clone();
+        }
+    }
+
+    /// Reads the state over HTTP and carries on from it: logs in and gets
+    /// ready, leaves a not-ready it did not choose, answers an offer whose
+    /// record it missed, finishes a call a refused step left over.
+    async fn resync(&mut self) -> Result<()> {
+        self.resync = false;
+        let view = self.view().await?;
+        self.state = view.state.clone();
+        match (view.state, view.contacts.first().copied()) {
+            (AgentState::LoggedOut, _) => {
+                self.act("login", None).await?;
+                self.act("ready", None).await?;
+            }
+            (AgentState::NotReady(_), _) if matches!(self.breaks, Breaks::Working(_)) => {
+                self.act("ready", None).await?;
+            }
+            (AgentState::Reserved, Some(contact)) => self.serve(contact).await?,
+            (AgentState::Talking | AgentState::OnHold, Some(contact)) => {
+                self.finish_left_over(contact, true).await?;
+            }
+            (AgentState::WrapUp, Some(contact)) => self.finish_left_over(contact, false).await?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The break timer: a break is due and the agent is ready, so it goes
+    /// not ready with a break reason; or its break is over.
+    async fn on_break_timer(&mut self) -> Result<()> {
+        let shared = self.shared.clone();
+        let behaviour = &shared.behaviour;
+        let working = match self.breaks {
+            Breaks::Working(_) => {
+                let reason = weighted(&mut self.rng, BREAK_REASONS);
+                // Set first, so the record of this not-ready is its own.
+                let length = shared.scaled(behaviour.break_length.sample(&mut self.rng));
+                self.breaks = Breaks::OnBreak(Instant::now() + length);
+                let body = json!({ "reason": reason });
+                !self.act("not-ready", Some(body)).await?
+            }
+            Breaks::OnBreak(_) => {
+                self.act("ready", None).await?;
+                true
+            }
+        };
+        if working {
+            let gap = shared.scaled(behaviour.between_breaks.sample(&mut self.rng));
+            self.breaks = Breaks::Working(Instant::now() + gap);
+        }
+        Ok(())
+    }
+
     async fn view(&mut self) -> Result<AgentView> {
         let value = self.api.expect(Method::GET, &self.base, None).await?;
         serde_json::from_value(value).context("reading GET /api/agents/{id}")
     }
 
     /// POSTs an action; false when the engine refused it (409: the state
-    /// moved on, e.g. the caller hung up first; the next poll resyncs).
+    /// moved on, e.g. the caller hung up first; the records tell what
+    /// happened instead).
     async fn act(&mut self, action: &str, body: Option<Value>) -> Result<bool> {
         let path = format!("{}/{action}", self.base);
         let (status, answer) = self.api.call(Method::POST, &path, body).await?;
@@ -653,68 +829,111 @@ impl AgentClient {
         }
     }
 
-    /// An offer rings: answer after a moment, talk, hold sometimes, end,
-    /// wrap up.
-    async fn serve(&mut self, contact: ContactId, rng: &mut SmallRng) -> Result<()> {
+    /// An offer rings: answer after a moment unless it ends first, read
+    /// the screen pop, talk, hold sometimes, end, wrap up.
+    async fn serve(&mut self, contact: ContactId) -> Result<()> {
         let shared = self.shared.clone();
-        let mut stop = shared.stop.clone();
-        if !pause(&mut stop, shared.scaled(shared.behaviour.ring.sample(rng))).await {
-            return Ok(());
-        }
-        let submitted = shared.counts.last_contact.load(Ordering::Relaxed);
-        if !shared.lines.answer(contact, submitted) {
+        let delay = shared.scaled(shared.behaviour.ring.sample(&mut self.rng));
+        if !self.ring(contact, delay).await || !shared.lines.answer(contact) {
             return Ok(());
         }
         let body = json!({ "contact": contact });
         if !self.act("accept", Some(body.clone())).await? {
-            shared.lines.finish(contact);
+            shared.lines.release(contact);
             return Ok(());
         }
         shared.counts.answered.fetch_add(1, Ordering::Relaxed);
-        let traffic = shared.lines.lock().get(&contact).and_then(|l| l.traffic);
-        let talk = traffic.map_or(180_000.0, |i| shared.traffic[i].talk.sample(rng));
+        let traffic = &shared.traffic[self.screen_pop(contact).await?];
+        let talk = traffic.talk.sample(&mut self.rng);
         // Hold, when it happens, splits the talk at a random point.
-        let before_hold = talk * rng.random::<f64>();
-        if rng.random_bool(HOLD_SHARE) && pause(&mut stop, shared.scaled(before_hold)).await {
+        let before_hold = talk * self.rng.random::<f64>();
+        if self.rng.random_bool(HOLD_SHARE)
+            && pause(&mut self.stop, shared.scaled(before_hold)).await
+        {
             if self.act("hold", Some(body.clone())).await? {
-                pause(&mut stop, shared.scaled(shared.behaviour.hold.sample(rng))).await;
-                self.act("resume", Some(body.clone())).await?;
+                let hold = shared.behaviour.hold.sample(&mut self.rng);
+                pause(&mut self.stop, shared.scaled(hold)).await;
+                self.act("resume", Some(body)).await?;
             }
-            pause(&mut stop, shared.scaled(talk - before_hold)).await;
+            pause(&mut self.stop, shared.scaled(talk - before_hold)).await;
         } else {
-            pause(&mut stop, shared.scaled(talk)).await;
+            pause(&mut self.stop, shared.scaled(talk)).await;
         }
-        self.finish(contact, true, rng).await
+        self.finish(contact, traffic, true).await
+    }
+
+    /// Lets the offer ring for `delay` while reading the records: false if
+    /// the offer ended first (the caller hung up) or the demo stopped. With
+    /// concurrency one no other offer comes meanwhile, so the other records
+    /// only update the state.
+    async fn ring(&mut self, contact: ContactId, delay: Duration) -> bool {
+        let rung = tokio::time::sleep(delay);
+        tokio::pin!(rung);
+        loop {
+            // Biased: an offer that ended or a demo that stopped as the
+            // delay ran out is not answered.
+            tokio::select! {
+                biased;
+                () = stopped(&mut self.stop) => return false,
+                signal = self.signals.recv() => match signal {
+                    Some(Signal::Record(record)) => {
+                        self.note(&record);
+                        if let RecordKind::OfferEnded { contact: ended, .. } = record.kind
+                            && ended == contact
+                        {
+                            return false;
+                        }
+                    }
+                    Some(Signal::Resync) => self.resync = true,
+                    None => return false,
+                },
+                () = &mut rung => return true,
+            }
+        }
+    }
+
+    /// `GET /api/contacts/{contact}`, as an agent desktop shows it on
+    /// answer; its queue tells which traffic the call is (talk time, call
+    /// reasons, outcomes). The index of that traffic.
+    async fn screen_pop(&mut self, contact: ContactId) -> Result<usize> {
+        let path = format!("/api/contacts/{}", contact.0);
+        let pop = self.api.expect(Method::GET, &path, None).await?;
+        let queue = pop["live"]["queue"]
+            .as_u64()
+            .or_else(|| pop["finished"]["queue"].as_u64())
+            .with_context(|| format!("GET {path} names no queue: {pop}"))?;
+        self.shared
+            .traffic
+            .iter()
+            .position(|t| u64::from(t.queue) == queue)
+            .with_context(|| format!("contact {} is in queue {queue}, without traffic", contact.0))
+    }
+
+    /// Finishes a call found over HTTP: reads its screen pop, then ends it
+    /// (if `talking`) and wraps up.
+    async fn finish_left_over(&mut self, contact: ContactId, talking: bool) -> Result<()> {
+        let shared = self.shared.clone();
+        let traffic = &shared.traffic[self.screen_pop(contact).await?];
+        self.finish(contact, traffic, talking).await
     }
 
     /// Ends the call (if `talking`), does the after-call work and wraps up
-    /// with an outcome and a call reason of the contact's queue.
-    async fn finish(
-        &mut self,
-        contact: ContactId,
-        talking: bool,
-        rng: &mut SmallRng,
-    ) -> Result<()> {
-        let shared = self.shared.clone();
+    /// with an outcome and a call reason of the contact's traffic.
+    async fn finish(&mut self, contact: ContactId, traffic: &Traffic, talking: bool) -> Result<()> {
         let body = json!({ "contact": contact });
         if talking {
             // The resume may have been refused: end works on hold too.
             self.act("end", Some(body)).await?;
         }
-        pause(
-            &mut shared.stop.clone(),
-            shared.scaled(shared.behaviour.wrap_up.sample(rng)),
-        )
-        .await;
-        let wrap = match shared.lines.finish(contact).map(|i| &shared.traffic[i]) {
-            Some(traffic) => json!({
-                "contact": contact,
-                "outcome": weighted(rng, traffic.outcomes),
-                "reason": traffic.reasons[rng.random_range(0..traffic.reasons.len())],
-                "notes": "demo call",
-            }),
-            None => json!({ "contact": contact, "outcome": "resolved" }),
-        };
+        let wrap_up = self.shared.behaviour.wrap_up.sample(&mut self.rng);
+        pause(&mut self.stop, self.shared.scaled(wrap_up)).await;
+        let wrap = json!({
+            "contact": contact,
+            "outcome": weighted(&mut self.rng, traffic.outcomes),
+            "reason": traffic.reasons[self.rng.random_range(0..traffic.reasons.len())],
+            "notes": "demo call",
+        });
+        self.shared.lines.release(contact);
         self.act("wrap-up", Some(wrap)).await?;
         Ok(())
     }
@@ -722,20 +941,21 @@ impl AgentClient {
     /// At the end of the demo: reject a ringing offer, finish a call, log
     /// out. A few rounds, as a caller hanging up meanwhile changes the
     /// state under the agent.
-    async fn close(&mut self, rng: &mut SmallRng) -> Result<()> {
+    async fn close(&mut self) -> Result<()> {
         for _ in 0..5 {
             let view = self.view().await?;
-            let contact = view.contacts.first().copied();
-            match (view.state, contact) {
+            match (view.state, view.contacts.first().copied()) {
                 (AgentState::LoggedOut, _) => return Ok(()),
                 (AgentState::Reserved, Some(contact)) => {
                     self.act("reject", Some(json!({ "contact": contact })))
                         .await?;
                 }
                 (AgentState::Talking | AgentState::OnHold, Some(contact)) => {
-                    self.finish(contact, true, rng).await?;
+                    self.finish_left_over(contact, true).await?;
                 }
-                (AgentState::WrapUp, Some(contact)) => self.finish(contact, false, rng).await?,
+                (AgentState::WrapUp, Some(contact)) => {
+                    self.finish_left_over(contact, false).await?;
+                }
                 _ => {
                     self.act("logout", None).await?;
                 }
@@ -865,4 +1085,75 @@ async fn handshake(addr: SocketAddr) -> Result<SendRequest<Full<Bytes>>> {
     // it; either way the next call reconnects.
     tokio::spawn(connection);
     Ok(sender)
+}
+
+#[cfg(test)]
+mod tests {
+    use acd::model::Time;
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+
+    use super::*;
+
+    /// A socket that drops is opened again, with the token each time, and
+    /// after each opening the agent is told to read its state.
+    #[tokio::test]
+    async fn a_dropped_socket_is_opened_again() {
+        let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = server.local_addr().unwrap();
+        let record = Record {
+            seq: 7,
+            at: Time::from_millis(1),
+            kind: RecordKind::AgentStateChanged {
+                agent: AgentId(3),
+                from: AgentState::LoggedOut,
+                to: AgentState::Ready,
+            },
+        };
+        let text = serde_json::to_string(&record).unwrap();
+        let serving = tokio::spawn(async move {
+            for _ in 0..2 {
+                let (tcp, _) = server.accept().await.unwrap();
+                let mut socket = tokio_tungstenite::accept_hdr_async(tcp, check)
+                    .await
+                    .unwrap();
+                socket.send(Message::text(text.clone())).await.unwrap();
+                // Dropped without a close frame, as by a network failure.
+            }
+        });
+        let (stop_tx, stop) = watch::channel(false);
+        let (signals, mut received) = mpsc::unbounded_channel();
+        let path = "/api/agents/3/stream".to_owned();
+        let listening = tokio::spawn(listen(addr, path, "secret".into(), stop, signals));
+        let mut next = async || {
+            tokio::time::timeout(Duration::from_secs(10), received.recv())
+                .await
+                .expect("the socket was not opened again")
+        };
+        for _ in 0..2 {
+            assert!(matches!(next().await, Some(Signal::Resync)));
+            match next().await {
+                Some(Signal::Record(got)) => assert_eq!(got, record),
+                _ => panic!("no record"),
+            }
+        }
+        serving.await.unwrap();
+        stop_tx.send_replace(true);
+        listening.await.unwrap().unwrap();
+    }
+
+    /// The server side of the handshake: the agent's stream, its token.
+    // The signature is tungstenite's.
+    #[allow(clippy::result_large_err)]
+    fn check(request: &Request, response: Response) -> Result<Response, ErrorResponse> {
+        assert_eq!(request.uri().path(), "/api/agents/3/stream");
+        assert_eq!(request.headers()["authorization"], "Bearer secret");
+        Ok(response)
+    }
+
+    #[test]
+    fn a_lagged_socket_makes_the_agent_read_its_state() {
+        let lagged = r#"{"error": "lagged", "detail": "3 records were missed"}"#;
+        assert!(matches!(signal(lagged), Ok(Signal::Resync)));
+    }
 }
