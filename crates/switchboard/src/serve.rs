@@ -53,6 +53,15 @@ pub struct ServeArgs {
     /// 127.0.0.1:8080).
     #[arg(long, value_name = "ADDR", env = "SWITCHBOARD_LISTEN")]
     listen: Option<SocketAddr>,
+    /// The wallboard's read-only token (overrides `[server]
+    /// wallboard_token`; 16 characters or more).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "SWITCHBOARD_WALLBOARD_TOKEN",
+        hide_env_values = true
+    )]
+    wallboard_token: Option<String>,
     /// Give the `admin` user a new random password, printed once (for an
     /// administrator who lost it; it becomes an administrator again).
     #[arg(long)]
@@ -115,7 +124,15 @@ pub fn parse(text: &str, origin: &str) -> Result<(ServerFile, TimeZone)> {
 
 /// Runs the server until it is killed.
 pub fn run(args: &ServeArgs) -> Result<()> {
-    let (file, zone) = load(&args.config)?;
+    let (mut file, zone) = load(&args.config)?;
+    if let Some(token) = &args.wallboard_token {
+        if token.chars().count() < MIN_TOKEN_LEN {
+            bail!(
+                "--wallboard-token (or SWITCHBOARD_WALLBOARD_TOKEN): give at least {MIN_TOKEN_LEN} characters"
+            );
+        }
+        file.server.wallboard_token = Some(token.clone());
+    }
     let store = args.database.open(Some(&zone))?;
     let listen = match args.listen.or(file.server.listen) {
         Some(addr) => addr,

@@ -174,3 +174,58 @@ fn impossible_staffing_targets_say_why() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at or above"));
 }
+
+/// `serve`'s configuration comes from a file, the environment and flags;
+/// each mistake is named where it was made, before anything starts.
+#[test]
+fn serve_names_the_configuration_mistake_and_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("center.toml");
+    let good = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/server/center.toml"
+    ))
+    .unwrap();
+    let serve = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+            .arg(&config)
+            .args(["--database", dir.path().join("s.db").to_str().unwrap()])
+            .args(extra)
+            .env_remove("SWITCHBOARD_WALLBOARD_TOKEN")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A server that starts would serve forever: stop it and fail.
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > std::time::Duration::from_secs(30) {
+                child.kill().unwrap();
+                panic!("serve started with {env:?} {extra:?}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(!out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    std::fs::write(
+        &config,
+        good.replace("[server]", "[server]\nlisten_port = 9"),
+    )
+    .unwrap();
+    let error = serve(&[], &[]);
+    assert!(error.contains("center.toml"), "{error}");
+    assert!(error.contains("listen_port"), "{error}");
+    std::fs::write(&config, good.replace("Asia/Shanghai", "Mars/Olympus")).unwrap();
+    let error = serve(&[], &[]);
+    assert!(error.contains("time_zone"), "{error}");
+    assert!(error.contains("Mars/Olympus"), "{error}");
+    std::fs::write(&config, &good).unwrap();
+    let error = serve(&[("SWITCHBOARD_WALLBOARD_TOKEN", "short")], &[]);
+    assert!(error.contains("SWITCHBOARD_WALLBOARD_TOKEN"), "{error}");
+    let error = serve(&[], &["--wallboard-token", "short"]);
+    assert!(error.contains("--wallboard-token"), "{error}");
+}
