@@ -236,21 +236,33 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let value = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer header"))?;
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| ApiError::unauthorized("the Authorization header is not Bearer"))?;
+        let token = match parts.headers.get(header::AUTHORIZATION) {
+            Some(value) => value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .ok_or_else(|| ApiError::unauthorized("the Authorization header is not Bearer"))?,
+            None => websocket_token(&parts.headers)
+                .ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer header"))?,
+        };
         state
             .auth
             .session(token.trim())
             .map(Caller)
             .ok_or_else(|| ApiError::unauthorized("the token is unknown or has expired"))
     }
+}
+
+/// The WebSocket subprotocol that carries a token for browsers, which
+/// cannot set headers on a WebSocket: `new WebSocket(url, ["bearer",
+/// token])` sends `Sec-WebSocket-Protocol: bearer, TOKEN`, and the server
+/// answers with `bearer`. Tokens stay out of URLs and access logs.
+pub(crate) const TOKEN_PROTOCOL: &str = "bearer";
+
+fn websocket_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let offered = headers.get(header::SEC_WEBSOCKET_PROTOCOL)?.to_str().ok()?;
+    let mut items = offered.split(',').map(str::trim);
+    (items.next()? == TOKEN_PROTOCOL).then(|| items.next())?
 }
 
 impl Caller {

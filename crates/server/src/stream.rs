@@ -6,7 +6,9 @@
 //! record between the handshake and the first read is missed. Messages are
 //! the records as JSON; a socket that falls more than the broadcast's
 //! capacity behind gets `{"error": "lagged", "detail": ...}` and should
-//! read the state again over HTTP.
+//! read the state again over HTTP. The token comes in the `Authorization`
+//! header or, from a browser, as the `bearer` subprotocol
+//! ([`TOKEN_PROTOCOL`]).
 
 use std::sync::Arc;
 
@@ -19,7 +21,7 @@ use axum::response::Response;
 use serde_json::json;
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use crate::http::{ApiError, AppState, Caller, Param, known_agent};
+use crate::http::{ApiError, AppState, Caller, Param, TOKEN_PROTOCOL, known_agent};
 
 pub(crate) async fn agent(
     State(state): State<AppState>,
@@ -29,7 +31,9 @@ pub(crate) async fn agent(
 ) -> Result<Response, ApiError> {
     caller.act_as(agent)?;
     known_agent(&state.core, agent)?;
-    let upgrade = upgrade.map_err(|r| ApiError::bad_request(r.status(), r.body_text()))?;
+    let upgrade = upgrade
+        .map_err(|r| ApiError::bad_request(r.status(), r.body_text()))?
+        .protocols([TOKEN_PROTOCOL]);
     let records = state.core.subscribe();
     Ok(upgrade.on_upgrade(move |socket| forward(socket, records, Some(agent))))
 }
@@ -40,7 +44,9 @@ pub(crate) async fn all(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     caller.require(&[crate::Role::Admin, crate::Role::Supervisor])?;
-    let upgrade = upgrade.map_err(|r| ApiError::bad_request(r.status(), r.body_text()))?;
+    let upgrade = upgrade
+        .map_err(|r| ApiError::bad_request(r.status(), r.body_text()))?
+        .protocols([TOKEN_PROTOCOL]);
     let records = state.core.subscribe();
     Ok(upgrade.on_upgrade(move |socket| forward(socket, records, None)))
 }

@@ -536,3 +536,39 @@ on_every_backend!(
     every_acknowledged_command_is_in_the_store_before_the_reply,
     concurrent_commands_are_each_durable_when_acknowledged,
 );
+
+/// A browser cannot set headers on a WebSocket: it sends its token as the
+/// `bearer` subprotocol, which the server accepts and echoes.
+#[tokio::test]
+async fn a_browser_opens_its_socket_with_the_token_as_subprotocol() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::HeaderValue;
+    let h = Harness::start().await;
+    let lan = h.login("lan", PASSWORD).await;
+    let open = |token: String| {
+        let mut request = format!("ws://{}/api/agents/7/stream", h.addr)
+            .into_client_request()
+            .unwrap();
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            HeaderValue::from_str(&format!("bearer, {token}")).unwrap(),
+        );
+        tokio_tungstenite::connect_async(request)
+    };
+    let (mut socket, response) = open(lan.clone()).await.unwrap();
+    assert_eq!(response.headers()["sec-websocket-protocol"], "bearer");
+    let (status, _) = h.post("/api/agents/7/login", &lan, json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+        .await
+        .expect("a record within 5 s")
+        .unwrap()
+        .unwrap();
+    assert!(
+        message.to_text().unwrap().contains("agent_state_changed"),
+        "{message}"
+    );
+    let refused = open("0".repeat(64)).await.unwrap_err();
+    assert!(refused.to_string().contains("401"), "{refused}");
+}
