@@ -59,7 +59,7 @@ use crate::error::Error;
 
 /// How many records a slow subscriber may fall behind before it misses
 /// some (it is then told how many it lost).
-const BROADCAST_CAPACITY: usize = 4096;
+const BROADCAST_CAPACITY: usize = 16_384;
 
 /// Most commands sharing one store append: bounds the latency a command
 /// waits for the ones ahead of it in its batch.

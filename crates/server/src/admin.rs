@@ -46,7 +46,10 @@ use serde_json::{Value, json};
 
 use crate::actor::CUSTOMER_ATTRIBUTE;
 use crate::error::Error;
-use crate::http::{ApiError, AppState, Body, Caller, Param, QueryParams, STAFF, ok};
+use crate::http::{
+    AdminOnly, Allowed, ApiError, AppState, Auditors, Body, Caller, Desk, Param, QueryParams,
+    Readers, Staff, ok,
+};
 
 /// Contacts the screen pop lists from the caller's history.
 const HISTORY: usize = 5;
@@ -88,7 +91,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/contacts/{contact}", get(screen_pop))
 }
 
-/// Logs `change` as the caller and answers `{ok}`.
+/// Logs `change` as the caller and answers `{ok}`. The handler's
+/// [`Allowed`] extractor checked the caller's role before the body was read.
 async fn change(
     state: &AppState,
     caller: &Caller,
@@ -98,18 +102,8 @@ async fn change(
     Ok(ok())
 }
 
-/// Admin only, then `change`.
-async fn admin_change(
-    state: &AppState,
-    caller: &Caller,
-    make: AdminChange,
-) -> Result<Json<Value>, ApiError> {
-    caller.require(&[Role::Admin])?;
-    change(state, caller, make).await
-}
-
 async fn retire(state: &AppState, caller: &Caller, what: Retired) -> Result<Json<Value>, ApiError> {
-    admin_change(state, caller, AdminChange::Retired(what)).await
+    change(state, caller, AdminChange::Retired(what)).await
 }
 
 /// A table of the configuration file with its id from the path.
@@ -134,8 +128,10 @@ fn invalid(detail: String) -> ApiError {
 
 // ----- configuration ---------------------------------------------------------
 
-async fn config(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
-    caller.require(&[Role::Admin, Role::Supervisor, Role::Analyst])?;
+async fn config(
+    State(state): State<AppState>,
+    _: Allowed<Readers>,
+) -> Result<Json<Value>, ApiError> {
     let directory = state.core.directory();
     let hours: BTreeMap<String, &WeeklyHours> = directory
         .hours
@@ -160,12 +156,12 @@ struct NameBody {
 
 async fn put_skill(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Param(id): Param<SkillId>,
     Body(NameBody { name }): Body<NameBody>,
 ) -> Result<Json<Value>, ApiError> {
     let skill = SkillConfig { id, name };
-    admin_change(
+    change(
         &state,
         &caller,
         AdminChange::Routing(ConfigChange::UpsertSkill(skill)),
@@ -175,7 +171,7 @@ async fn put_skill(
 
 async fn retire_skill(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Param(id): Param<SkillId>,
 ) -> Result<Json<Value>, ApiError> {
     retire(&state, &caller, Retired::Skill(id)).await
@@ -183,12 +179,12 @@ async fn retire_skill(
 
 async fn put_queue(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Param(id): Param<QueueId>,
     Body(body): Body<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let queue: QueueConfig = with_id(body, json!(id))?;
-    admin_change(
+    change(
         &state,
         &caller,
         AdminChange::Routing(ConfigChange::UpsertQueue(queue)),
@@ -198,7 +194,7 @@ async fn put_queue(
 
 async fn retire_queue(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Param(id): Param<QueueId>,
 ) -> Result<Json<Value>, ApiError> {
     retire(&state, &caller, Retired::Queue(id)).await
@@ -206,18 +202,18 @@ async fn retire_queue(
 
 async fn put_hours(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Param(queue): Param<QueueId>,
     Body(hours): Body<WeeklyHours>,
 ) -> Result<Json<Value>, ApiError> {
-    admin_change(&state, &caller, AdminChange::Hours { queue, hours }).await
+    change(&state, &caller, AdminChange::Hours { queue, hours }).await
 }
 
 /// Removes a queue's hours: always open. Logged as hours covering every
 /// day, so the log keeps one kind of hours change.
 async fn always_open(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Param(queue): Param<QueueId>,
 ) -> Result<Json<Value>, ApiError> {
     use jiff::civil::{Time as ClockTime, Weekday};
@@ -239,17 +235,17 @@ async fn always_open(
         })
         .collect();
     let hours = WeeklyHours::new(periods).map_err(|e| invalid(e.to_string()))?;
-    admin_change(&state, &caller, AdminChange::Hours { queue, hours }).await
+    change(&state, &caller, AdminChange::Hours { queue, hours }).await
 }
 
 async fn put_agent(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Param(id): Param<AgentId>,
     Body(body): Body<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let agent: AgentConfig = with_id(body, json!(id))?;
-    admin_change(
+    change(
         &state,
         &caller,
         AdminChange::Routing(ConfigChange::UpsertAgent(agent)),
@@ -259,7 +255,7 @@ async fn put_agent(
 
 async fn retire_agent(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Param(id): Param<AgentId>,
 ) -> Result<Json<Value>, ApiError> {
     retire(&state, &caller, Retired::Agent(id)).await
@@ -275,21 +271,20 @@ struct SkillsBody {
 /// queues during the day.
 async fn put_agent_skills(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<Staff>,
     Param(agent): Param<AgentId>,
     Body(SkillsBody { skills }): Body<SkillsBody>,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(STAFF)?;
     let set = ConfigChange::SetAgentSkills { agent, skills };
     change(&state, &caller, AdminChange::Routing(set)).await
 }
 
 async fn put_reason(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Param(code): Param<Code>,
 ) -> Result<Json<Value>, ApiError> {
-    admin_change(
+    change(
         &state,
         &caller,
         AdminChange::Routing(ConfigChange::AddReasonCode(code)),
@@ -299,7 +294,7 @@ async fn put_reason(
 
 async fn retire_reason(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Param(code): Param<Code>,
 ) -> Result<Json<Value>, ApiError> {
     retire(&state, &caller, Retired::Reason(code)).await
@@ -313,12 +308,12 @@ struct OutcomeBody {
 
 async fn put_outcome(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Param(code): Param<Code>,
     Body(OutcomeBody { success }): Body<OutcomeBody>,
 ) -> Result<Json<Value>, ApiError> {
     let outcome = OutcomeConfig { code, success };
-    admin_change(
+    change(
         &state,
         &caller,
         AdminChange::Routing(ConfigChange::UpsertOutcome(outcome)),
@@ -328,7 +323,7 @@ async fn put_outcome(
 
 async fn retire_outcome(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Param(code): Param<Code>,
 ) -> Result<Json<Value>, ApiError> {
     retire(&state, &caller, Retired::Outcome(code)).await
@@ -342,7 +337,7 @@ struct TierBody {
 
 async fn put_tier(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Param(tier): Param<Code>,
     Body(TierBody { priority }): Body<TierBody>,
 ) -> Result<Json<Value>, ApiError> {
@@ -350,16 +345,16 @@ async fn put_tier(
         tier,
         priority: Priority(priority),
     };
-    admin_change(&state, &caller, tier).await
+    change(&state, &caller, tier).await
 }
 
 async fn put_line(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Param(dnis): Param<PhoneNumber>,
     Body(NameBody { name }): Body<NameBody>,
 ) -> Result<Json<Value>, ApiError> {
-    admin_change(&state, &caller, AdminChange::Line { dnis, name }).await
+    change(&state, &caller, AdminChange::Line { dnis, name }).await
 }
 
 // ----- customers -------------------------------------------------------------
@@ -376,7 +371,7 @@ struct CustomerBody {
 
 async fn put_customer(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Param(id): Param<Code>,
     Body(body): Body<CustomerBody>,
 ) -> Result<Json<Value>, ApiError> {
@@ -386,12 +381,12 @@ async fn put_customer(
         phones: body.phones,
         tier: body.tier,
     };
-    admin_change(&state, &caller, AdminChange::Customer(customer)).await
+    change(&state, &caller, AdminChange::Customer(customer)).await
 }
 
 async fn retire_customer(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Param(id): Param<Code>,
 ) -> Result<Json<Value>, ApiError> {
     retire(&state, &caller, Retired::Customer(id)).await
@@ -414,10 +409,9 @@ pub struct CustomerView {
 
 async fn customer(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Allowed<Staff>,
     Param(id): Param<Code>,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(STAFF)?;
     let view = {
         let directory = state.core.directory();
         let record = directory
@@ -511,10 +505,9 @@ struct AuditQuery {
 
 async fn audit(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Allowed<Auditors>,
     QueryParams(query): QueryParams<AuditQuery>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    caller.require(&[Role::Admin, Role::Analyst])?;
     let limit = query.limit.unwrap_or(100).min(MAX_AUDIT);
     let changes = state
         .core
@@ -565,10 +558,9 @@ pub struct ScreenPop {
 
 async fn screen_pop(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<Desk>,
     Param(contact): Param<ContactId>,
 ) -> Result<Json<ScreenPop>, ApiError> {
-    caller.require(&[Role::Admin, Role::Supervisor, Role::Agent])?;
     let live = state
         .core
         .read(move |engine, _| engine.contact_status(contact).ok())

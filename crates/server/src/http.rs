@@ -36,6 +36,7 @@
 //! records are in the store.
 
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use acd::model::{AgentId, Code, ContactId, PhoneNumber, Priority, QueueId, Span, Time};
@@ -67,6 +68,8 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub(crate) struct AppState {
     pub(crate) core: Core,
     pub(crate) auth: Arc<Auth>,
+    /// Hands each record to the sockets of the agent it is about.
+    pub(crate) fanout: Arc<stream::Fanout>,
 }
 
 /// The API on `core`, authenticated by `auth`.
@@ -99,7 +102,11 @@ pub fn router(core: Core, auth: Arc<Auth>) -> Router {
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .with_state(AppState { core, auth })
+        .with_state(AppState {
+            core,
+            auth,
+            fanout: Arc::default(),
+        })
 }
 
 // ----- errors ---------------------------------------------------------------
@@ -265,6 +272,70 @@ fn websocket_token(headers: &axum::http::HeaderMap) -> Option<&str> {
     (items.next()? == TOKEN_PROTOCOL).then(|| items.next())?
 }
 
+/// Which roles may call an endpoint. Checked by [`Allowed`] while the
+/// request's parts are extracted, so a caller without the role gets 403
+/// before its body is even read.
+pub(crate) trait Policy {
+    /// The roles allowed.
+    const ROLES: &'static [Role];
+}
+
+/// Administrators only.
+pub(crate) struct AdminOnly;
+/// Administrators and supervisors.
+pub(crate) struct Staff;
+/// Those who read the configuration: staff and analysts.
+pub(crate) struct Readers;
+/// Those who read the audit log: administrators and analysts.
+pub(crate) struct Auditors;
+/// Those who open screen pops: staff and agents (an agent its own).
+pub(crate) struct Desk;
+
+impl Policy for AdminOnly {
+    const ROLES: &'static [Role] = &[Role::Admin];
+}
+impl Policy for Staff {
+    const ROLES: &'static [Role] = STAFF;
+}
+impl Policy for Readers {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Supervisor, Role::Analyst];
+}
+impl Policy for Auditors {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Analyst];
+}
+impl Policy for Desk {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Supervisor, Role::Agent];
+}
+
+/// A caller whose role `P` allows: 401 without a live token, 403 with a
+/// role `P` does not list.
+pub(crate) struct Allowed<P>(pub(crate) Caller, pub(crate) PhantomData<P>);
+
+impl<P: Policy> FromRequestParts<AppState> for Allowed<P> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require(P::ROLES)?;
+        Ok(Allowed(caller, PhantomData))
+    }
+}
+
+/// A caller acting for the agent of the path: itself, or any agent for
+/// staff. Checked before the body is read.
+pub(crate) struct ActingFor(pub(crate) AgentId);
+
+impl FromRequestParts<AppState> for ActingFor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        let Param(agent) = Param::<AgentId>::from_request_parts(parts, state).await?;
+        caller.act_as(agent)?;
+        Ok(ActingFor(agent))
+    }
+}
+
 impl Caller {
     /// 403 unless the caller has one of `roles`.
     pub(crate) fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
@@ -389,10 +460,9 @@ async fn login(
 
 async fn create_user(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Body(user): Body<NewUser>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    caller.require(&[Role::Admin])?;
     let answer = json!({ "name": user.name, "role": user.role, "agent": user.agent });
     state.auth.create_user(&caller.0.user, user).await?;
     Ok((StatusCode::CREATED, Json(answer)))
@@ -400,19 +470,17 @@ async fn create_user(
 
 async fn list_users(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Allowed<AdminOnly>,
 ) -> Result<Json<Vec<UserView>>, ApiError> {
-    caller.require(&[Role::Admin])?;
     Ok(Json(state.auth.users()))
 }
 
 async fn change_user(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Param(name): Param<String>,
     Body(change): Body<UserChange>,
 ) -> Result<Json<UserView>, ApiError> {
-    caller.require(&[Role::Admin])?;
     Ok(Json(
         state
             .auth
@@ -423,10 +491,9 @@ async fn change_user(
 
 async fn retire_user(
     State(state): State<AppState>,
-    caller: Caller,
+    Allowed(caller, _): Allowed<AdminOnly>,
     Param(name): Param<String>,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(&[Role::Admin])?;
     state.auth.retire_user(&caller.0.user, &name).await?;
     Ok(ok())
 }
@@ -456,10 +523,9 @@ struct ContactRequest {
 
 async fn submit_contact(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Allowed<Staff>,
     Body(request): Body<ContactRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    caller.require(STAFF)?;
     let (contact, _) = state
         .core
         .arrive(Arrival {
@@ -475,20 +541,18 @@ async fn submit_contact(
 
 async fn hang_up(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Allowed<Staff>,
     Param(contact): Param<ContactId>,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(STAFF)?;
     state.core.apply(Event::CallerHungUp { contact }).await?;
     Ok(ok())
 }
 
 async fn request_callback(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Allowed<Staff>,
     Param(contact): Param<ContactId>,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(STAFF)?;
     state
         .core
         .apply(Event::CallbackRequested { contact })
@@ -505,10 +569,9 @@ struct ExplainView {
 
 async fn explain(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Allowed<Staff>,
     Param(contact): Param<ContactId>,
 ) -> Result<Json<ExplainView>, ApiError> {
-    caller.require(STAFF)?;
     let explanation = state
         .core
         .read(move |engine, _| engine.explain_wait(contact))
@@ -538,9 +601,8 @@ struct StateCount {
 
 async fn queues(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Allowed<Staff>,
 ) -> Result<Json<Vec<QueueView>>, ApiError> {
-    caller.require(STAFF)?;
     let names = state.core.queues().to_vec();
     let views = state
         .core
@@ -602,9 +664,8 @@ fn agent_view(
 
 async fn agents(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Allowed<Staff>,
 ) -> Result<Json<Vec<AgentView>>, ApiError> {
-    caller.require(STAFF)?;
     let names = state.core.agents().to_vec();
     let views = state
         .core
@@ -621,10 +682,8 @@ async fn agents(
 
 async fn agent(
     State(state): State<AppState>,
-    caller: Caller,
-    Param(agent): Param<AgentId>,
+    ActingFor(agent): ActingFor,
 ) -> Result<Json<AgentView>, ApiError> {
-    caller.act_as(agent)?;
     let name = state
         .core
         .agents()
@@ -642,13 +701,8 @@ async fn agent(
 
 // ----- agent actions --------------------------------------------------------
 
-async fn act(
-    state: &AppState,
-    caller: &Caller,
-    agent: AgentId,
-    event: Event,
-) -> Result<Json<Value>, ApiError> {
-    caller.act_as(agent)?;
+/// Applies an agent's event (its handler's [`ActingFor`] checked who may).
+async fn act(state: &AppState, event: Event) -> Result<Json<Value>, ApiError> {
     state.core.apply(event).await?;
     Ok(ok())
 }
@@ -656,38 +710,33 @@ async fn act(
 /// Hold, resume and end name only the contact: check the agent holds it.
 async fn act_on_held(
     state: &AppState,
-    caller: &Caller,
     agent: AgentId,
     contact: ContactId,
     event: Event,
 ) -> Result<Json<Value>, ApiError> {
-    caller.act_as(agent)?;
     state.core.apply_as_holder(agent, contact, event).await?;
     Ok(ok())
 }
 
 async fn agent_login(
     State(state): State<AppState>,
-    caller: Caller,
-    Param(agent): Param<AgentId>,
+    ActingFor(agent): ActingFor,
 ) -> Result<Json<Value>, ApiError> {
-    act(&state, &caller, agent, Event::AgentLoggedIn { agent }).await
+    act(&state, Event::AgentLoggedIn { agent }).await
 }
 
 async fn agent_logout(
     State(state): State<AppState>,
-    caller: Caller,
-    Param(agent): Param<AgentId>,
+    ActingFor(agent): ActingFor,
 ) -> Result<Json<Value>, ApiError> {
-    act(&state, &caller, agent, Event::AgentLoggedOut { agent }).await
+    act(&state, Event::AgentLoggedOut { agent }).await
 }
 
 async fn ready(
     State(state): State<AppState>,
-    caller: Caller,
-    Param(agent): Param<AgentId>,
+    ActingFor(agent): ActingFor,
 ) -> Result<Json<Value>, ApiError> {
-    act(&state, &caller, agent, Event::AgentReady { agent }).await
+    act(&state, Event::AgentReady { agent }).await
 }
 
 #[derive(Deserialize)]
@@ -698,15 +747,14 @@ struct NotReadyRequest {
 
 async fn not_ready(
     State(state): State<AppState>,
-    caller: Caller,
-    Param(agent): Param<AgentId>,
+    ActingFor(agent): ActingFor,
     Body(request): Body<NotReadyRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let event = Event::AgentNotReady {
         agent,
         reason: request.reason,
     };
-    act(&state, &caller, agent, event).await
+    act(&state, event).await
 }
 
 #[derive(Deserialize)]
@@ -717,66 +765,42 @@ struct ContactRef {
 
 async fn accept(
     State(state): State<AppState>,
-    caller: Caller,
-    Param(agent): Param<AgentId>,
+    ActingFor(agent): ActingFor,
     Body(ContactRef { contact }): Body<ContactRef>,
 ) -> Result<Json<Value>, ApiError> {
-    act(
-        &state,
-        &caller,
-        agent,
-        Event::OfferAccepted { contact, agent },
-    )
-    .await
+    act(&state, Event::OfferAccepted { contact, agent }).await
 }
 
 async fn reject(
     State(state): State<AppState>,
-    caller: Caller,
-    Param(agent): Param<AgentId>,
+    ActingFor(agent): ActingFor,
     Body(ContactRef { contact }): Body<ContactRef>,
 ) -> Result<Json<Value>, ApiError> {
-    act(
-        &state,
-        &caller,
-        agent,
-        Event::OfferRejected { contact, agent },
-    )
-    .await
+    act(&state, Event::OfferRejected { contact, agent }).await
 }
 
 async fn hold(
     State(state): State<AppState>,
-    caller: Caller,
-    Param(agent): Param<AgentId>,
+    ActingFor(agent): ActingFor,
     Body(ContactRef { contact }): Body<ContactRef>,
 ) -> Result<Json<Value>, ApiError> {
-    act_on_held(&state, &caller, agent, contact, Event::Held { contact }).await
+    act_on_held(&state, agent, contact, Event::Held { contact }).await
 }
 
 async fn resume(
     State(state): State<AppState>,
-    caller: Caller,
-    Param(agent): Param<AgentId>,
+    ActingFor(agent): ActingFor,
     Body(ContactRef { contact }): Body<ContactRef>,
 ) -> Result<Json<Value>, ApiError> {
-    act_on_held(&state, &caller, agent, contact, Event::Resumed { contact }).await
+    act_on_held(&state, agent, contact, Event::Resumed { contact }).await
 }
 
 async fn end(
     State(state): State<AppState>,
-    caller: Caller,
-    Param(agent): Param<AgentId>,
+    ActingFor(agent): ActingFor,
     Body(ContactRef { contact }): Body<ContactRef>,
 ) -> Result<Json<Value>, ApiError> {
-    act_on_held(
-        &state,
-        &caller,
-        agent,
-        contact,
-        Event::ContactEnded { contact },
-    )
-    .await
+    act_on_held(&state, agent, contact, Event::ContactEnded { contact }).await
 }
 
 #[derive(Deserialize)]
@@ -793,8 +817,7 @@ struct WrapUpRequest {
 
 async fn wrap_up(
     State(state): State<AppState>,
-    caller: Caller,
-    Param(agent): Param<AgentId>,
+    ActingFor(agent): ActingFor,
     Body(request): Body<WrapUpRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let event = Event::WrapUpDone {
@@ -806,5 +829,5 @@ async fn wrap_up(
             notes: request.notes,
         },
     };
-    act(&state, &caller, agent, event).await
+    act(&state, event).await
 }

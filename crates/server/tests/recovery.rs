@@ -90,8 +90,15 @@ async fn a_crashed_run_is_closed_as_interrupted_at_its_last_logged_time() {
     let last = clock.now();
 
     // The crash: the core goes away without writing anything more, and the
-    // server comes back ten minutes later.
+    // server comes back ten minutes later. The engine thread must be gone
+    // before the clock moves, or it would fire the ringing offer's timer
+    // as a live server would: its record broadcast closes when it stops.
+    let mut stopped = core.subscribe();
     drop(core);
+    match stopped.recv().await {
+        Err(tokio::sync::broadcast::error::RecvError::Closed) => {}
+        other => panic!("the crashed core said something more: {other:?}"),
+    }
     step(600);
     let core = Core::start(config(), store::open(&path).unwrap(), clock.clone()).unwrap();
 
