@@ -11,6 +11,7 @@ mod center;
 mod drive;
 mod history;
 mod report;
+mod server;
 mod sim;
 mod wfm;
 
@@ -63,6 +64,18 @@ pub enum BenchCommand {
     /// (about 300,000 calls); prints calls per second, the ratios, the
     /// day's wall time and peak memory.
     Sim(sim::SimArgs),
+    /// Measure the live server: contacts per second and the time from a
+    /// contact's arrival to its offer on an agent's WebSocket, with 1,000
+    /// agents connected over loopback.
+    ///
+    /// Starts the server of `switchboard serve` in-process on a fresh
+    /// SQLite store (or --database), logs in 1,000 agents that each hold a
+    /// WebSocket and accept, end and wrap up every offer at once, then
+    /// submits contacts open-loop at 500, 1,000, 2,000, … a second until
+    /// the server no longer keeps up with p99 <= 20 ms. Prints a row per
+    /// rate, then a one-line summary for scripts; see scripts/bench-server
+    /// for SQLite and PostgreSQL side by side.
+    Server(server::ServerArgs),
 }
 
 /// Options of `bench route`.
@@ -97,6 +110,7 @@ pub fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Wfm(args) => wfm::run(&args),
         BenchCommand::Report(args) => report::run(&args),
         BenchCommand::Sim(args) => sim::run(&args),
+        BenchCommand::Server(args) => server::run(&args),
     }
 }
 

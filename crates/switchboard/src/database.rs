@@ -35,7 +35,8 @@ impl DatabaseArgs {
             .with_context(|| format!("opening the event store {}", self.describe()))
     }
 
-    fn is_postgres(&self) -> bool {
+    /// Whether the store is a PostgreSQL URL (else an SQLite file).
+    pub fn is_postgres(&self) -> bool {
         self.database.starts_with("postgres://") || self.database.starts_with("postgresql://")
     }
 
