@@ -33,17 +33,15 @@ pub enum Refusal {
 }
 
 /// The server's view of the center's configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Directory {
     /// The routing configuration now (the file's, with every change since).
     pub config: Config,
     /// Users by name, without their retired ones.
-    #[serde(skip)]
     pub users: HashMap<String, UserRecord>,
     /// Customers by id.
     pub customers: HashMap<Code, CustomerRecord>,
     /// Which customer a phone number belongs to.
-    #[serde(skip)]
     pub phones: HashMap<PhoneNumber, Code>,
     /// Priority of each value tier's contacts.
     pub tiers: HashMap<Code, Priority>,
