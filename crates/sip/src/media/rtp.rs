@@ -189,17 +189,7 @@ impl Rewriter {
             self.next_sequence = self.next_sequence.wrapping_add(step - 1);
             self.last_relayed_sequence = packet.sequence;
             let timestamp = packet.timestamp.wrapping_add(self.timestamp_offset);
-            let header = Header {
-                marker: packet.marker,
-                payload_type,
-                sequence: self.next_sequence,
-                timestamp,
-                ssrc: self.ssrc,
-            };
-            self.next_sequence = self.next_sequence.wrapping_add(1);
-            self.last_timestamp = timestamp;
-            self.last_duration = duration;
-            return Some(header);
+            return Some(self.emit(packet.marker, payload_type, timestamp, duration));
         }
         self.switch(source);
         let timestamp = self.last_timestamp.wrapping_add(self.last_duration);
